@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// Zirconia: Fuchsia's Zircon memory model and driver model, hosted on Linux.
+//
+// Modules form a strict downward stack (see docs/Architecture.md):
+//   ZX (vocabulary) → KernelContainers → Hardware → VM → ZirconKernel → Zirconia (re-export) → zirconia (CLI)
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Zirconia",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Zirconia", targets: ["Zirconia"]),
+        .executable(name: "zirconia", targets: ["zirconia"]),
+        .executable(name: "zirconia-bench", targets: ["zirconia-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Vocabulary: statuses, rights, option sets, constants, info records, addresses, page math.
+        .target(name: "ZX", swiftSettings: strict),
+        // Generic kernel containers (WAVL tree) and the lock primitive they are guarded by.
+        .target(name: "KernelContainers", swiftSettings: strict),
+        // The emulated machine: RAM, x86-64 page tables, software TLB, MMU.
+        .target(name: "Hardware", dependencies: ["ZX", "KernelContainers"], swiftSettings: strict),
+        // The VM core: PMM, VMOs, VMARs, mappings, the fault path. No handles, no rights.
+        .target(name: "VM", dependencies: ["ZX", "KernelContainers", "Hardware"], swiftSettings: strict),
+        // Kernel objects and syscalls: handles, rights, processes, threads, zx_*, the Swift-native API.
+        .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "Hardware", "VM"], swiftSettings: strict),
+        // The public library: re-exports the surface.
+        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware"], swiftSettings: strict),
+        .executableTarget(
+            name: "zirconia",
+            dependencies: ["Zirconia", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(name: "zirconia-bench", dependencies: ["Zirconia"], swiftSettings: strict),
+
+        .testTarget(name: "ZXTests", dependencies: ["ZX"], swiftSettings: strict),
+        .testTarget(name: "KernelContainersTests", dependencies: ["KernelContainers"], swiftSettings: strict),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware"], swiftSettings: strict),
+        .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),
+        .testTarget(name: "ZirconKernelTests", dependencies: ["Zirconia"], swiftSettings: strict),
+    ]
+)
