@@ -63,8 +63,61 @@ public struct ZxStatus: Error, RawRepresentable, Hashable, Sendable {
     public static let ioDataIntegrity = ZxStatus(-42)
     /// Corresponding Zircon status: `ZX_ERR_IO_DATA_LOSS`.
     public static let ioDataLoss = ZxStatus(-43)
+    /// Corresponding Zircon status: `ZX_ERR_IO_NOT_PRESENT`.
+    public static let ioNotPresent = ZxStatus(-44)
+    /// Corresponding Zircon status: `ZX_ERR_IO_OVERRUN`.
+    public static let ioOverrun = ZxStatus(-45)
+    /// Corresponding Zircon status: `ZX_ERR_IO_MISSED_DEADLINE`.
+    public static let ioMissedDeadline = ZxStatus(-46)
+    /// Corresponding Zircon status: `ZX_ERR_IO_INVALID`.
+    public static let ioInvalid = ZxStatus(-47)
+    /// Corresponding Zircon status: `ZX_ERR_BAD_PATH`.
+    public static let badPath = ZxStatus(-50)
+    /// Corresponding Zircon status: `ZX_ERR_NOT_DIR`.
+    public static let notDir = ZxStatus(-51)
+    /// Corresponding Zircon status: `ZX_ERR_NOT_FILE`.
+    public static let notFile = ZxStatus(-52)
+    /// Corresponding Zircon status: `ZX_ERR_FILE_BIG`.
+    public static let fileBig = ZxStatus(-53)
     /// Corresponding Zircon status: `ZX_ERR_NO_SPACE`.
     public static let noSpace = ZxStatus(-54)
+    /// Corresponding Zircon status: `ZX_ERR_NOT_EMPTY`.
+    public static let notEmpty = ZxStatus(-55)
+    /// Corresponding Zircon status: `ZX_ERR_STOP` (flow control; never returned by a syscall).
+    public static let stop = ZxStatus(-60)
+    /// Corresponding Zircon status: `ZX_ERR_NEXT` (flow control; never returned by a syscall).
+    public static let next = ZxStatus(-61)
+    /// Corresponding Zircon status: `ZX_ERR_ASYNC` (flow control; never returned by a syscall).
+    public static let async = ZxStatus(-62)
+    /// Corresponding Zircon status: `ZX_ERR_PROTOCOL_NOT_SUPPORTED`.
+    public static let protocolNotSupported = ZxStatus(-70)
+    /// Corresponding Zircon status: `ZX_ERR_ADDRESS_UNREACHABLE`.
+    public static let addressUnreachable = ZxStatus(-71)
+    /// Corresponding Zircon status: `ZX_ERR_ADDRESS_IN_USE`.
+    public static let addressInUse = ZxStatus(-72)
+    /// Corresponding Zircon status: `ZX_ERR_NOT_CONNECTED`.
+    public static let notConnected = ZxStatus(-73)
+    /// Corresponding Zircon status: `ZX_ERR_CONNECTION_REFUSED`.
+    public static let connectionRefused = ZxStatus(-74)
+    /// Corresponding Zircon status: `ZX_ERR_CONNECTION_RESET`.
+    public static let connectionReset = ZxStatus(-75)
+    /// Corresponding Zircon status: `ZX_ERR_CONNECTION_ABORTED`.
+    public static let connectionAborted = ZxStatus(-76)
+    /// Corresponding Zircon status: `ZX_ERR_INTERNAL_INTR_KILLED` (vDSO-private).
+    public static let internalIntrKilled = ZxStatus(-502)
+}
+
+extension ZxStatus: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The Zircon name, e.g. "ZX_ERR_NO_MEMORY"; an undefined value prints as "ZX_ERR(<n>)".
+    public var description: String { zxStatusName(rawValue) ?? "ZX_ERR(\(rawValue))" }
+    public var debugDescription: String { "ZxStatus(\(description))" }
+
+    /// Converts a C-style status into a Swift error: returns normally for `ZX_OK`, throws otherwise.
+    /// The inverse of `capture(_:)`.
+    @inlinable
+    public static func check(_ status: zx_status_t) throws(ZxStatus) {
+        if status != 0 { throw ZxStatus(status) }
+    }
 }
 
 extension ZxStatus {
