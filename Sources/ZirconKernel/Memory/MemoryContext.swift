@@ -1,0 +1,153 @@
+// MemoryContext: how emulated code touches its address space. Every load and store goes through
+// the thread's software TLB; a miss walks the page tables; a page-table miss runs the VM's
+// page-fault handler and retries. Only a fault the VM cannot resolve reaches the caller, as a
+// `PageFault`.
+//
+// Zircon counterpart: the user-copy and fault trap path (zircon/kernel/arch/x86/faults.cc →
+// vmm_page_fault_handler) as seen from user code. One MemoryContext belongs to one simulated
+// thread; it is not Sendable, which is what lets its hot path use the TLB without locks.
+
+import Hardware
+import VM
+import ZX
+
+/// A fatal page fault: the access could not be resolved.
+public struct PageFault: Error, Equatable, Sendable {
+    /// The faulting address.
+    public var address: zx_vaddr_t
+    public var isWrite: Bool
+    /// ZX_ERR_NOT_FOUND (nothing mapped), ZX_ERR_ACCESS_DENIED (permissions),
+    /// ZX_ERR_OUT_OF_RANGE (beyond the VMO's end inside a mapping), or the pager's failure code.
+    public var status: zx_status_t
+
+    public init(address: zx_vaddr_t, isWrite: Bool, status: zx_status_t) {
+        self.address = address
+        self.isWrite = isWrite
+        self.status = status
+    }
+}
+
+/// The per-thread view of an address space: its software TLB plus the fault handler.
+public final class MemoryContext {
+    public let tlb: SoftwareTLB
+    public let aspace: VmAspace
+
+    public init(aspace: VmAspace, tlbEntries: Int = 256) {
+        self.aspace = aspace
+        self.tlb = SoftwareTLB(aspace: aspace.arch, entries: tlbEntries)
+    }
+
+    /// A context over an existing TLB (a thread's own).
+    public init(aspace: VmAspace, tlb: SoftwareTLB) {
+        self.aspace = aspace
+        self.tlb = tlb
+    }
+
+    // MARK: Hot path
+
+    /// Loads a little-endian integer from `address`.
+    @inlinable
+    public func load<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
+        if let pointer = tlb.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) {
+            return pointer.loadUnaligned(as: T.self)
+        }
+        return try loadSlow(type, from: address)
+    }
+
+    /// Stores a little-endian integer to `address`.
+    @inlinable
+    public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
+        if let pointer = tlb.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) {
+            pointer.storeBytes(of: value, as: T.self)
+            return
+        }
+        try storeSlow(value, to: address)
+    }
+
+    // MARK: Slow path
+
+    /// Resolves one page for an access: TLB fill from the page tables, else the VM fault
+    /// handler, then the fill again. Returns the host pointer to the byte at `address`.
+    @usableFromInline
+    func resolve(_ address: UInt, write: Bool) throws(PageFault) -> UnsafeMutableRawPointer {
+        let va = VirtualAddress(address)
+        if let pointer = tlb.fill(va, write: write) { return pointer }
+        // A bounded number of retries: a concurrent unmap/protect can undo the translation we
+        // just installed; each retry re-runs the full fault path, as a CPU would re-trap.
+        for _ in 0..<64 {
+            do {
+                try aspace.pageFault(address, write: write)
+            } catch {
+                throw PageFault(address: address, isWrite: write, status: error.rawValue)
+            }
+            if let pointer = tlb.fill(va, write: write) { return pointer }
+        }
+        throw PageFault(address: address, isWrite: write, status: ZxStatus.internalIntrRetry.rawValue)
+    }
+
+    @usableFromInline
+    func loadSlow<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
+        let size = MemoryLayout<T>.size
+        if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
+            return try resolve(address, write: false).loadUnaligned(as: T.self)
+        }
+        var value = T.zero
+        try withUnsafeMutableBytes(of: &value) { (bytes) throws(PageFault) in
+            try read(into: bytes, from: address)
+        }
+        return value
+    }
+
+    @usableFromInline
+    func storeSlow<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
+        let size = MemoryLayout<T>.size
+        if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
+            try resolve(address, write: true).storeBytes(of: value, as: T.self)
+            return
+        }
+        var copy = value
+        try withUnsafeBytes(of: &copy) { (bytes) throws(PageFault) in
+            try write(bytes, to: address)
+        }
+    }
+
+    // MARK: Bulk copies
+
+    /// Copies emulated memory into a host buffer, page by page.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, from address: UInt) throws(PageFault) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        var done = 0
+        while done < buffer.count {
+            let (current, overflow) = address.addingReportingOverflow(UInt(done))
+            guard !overflow else { throw PageFault(address: address, isWrite: false, status: ZxStatus.notFound.rawValue) }
+            let chunk = min(buffer.count - done, PageGeometry.size - Int(current & UInt(PageGeometry.mask)))
+            let source: UnsafeMutableRawPointer
+            if let pointer = tlb.translate(VirtualAddress(current), length: chunk, write: false) {
+                source = pointer
+            } else {
+                source = try resolve(current, write: false)
+            }
+            (base + done).copyMemory(from: source, byteCount: chunk)
+            done += chunk
+        }
+    }
+
+    /// Copies a host buffer into emulated memory, page by page.
+    public func write(_ buffer: UnsafeRawBufferPointer, to address: UInt) throws(PageFault) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        var done = 0
+        while done < buffer.count {
+            let (current, overflow) = address.addingReportingOverflow(UInt(done))
+            guard !overflow else { throw PageFault(address: address, isWrite: true, status: ZxStatus.notFound.rawValue) }
+            let chunk = min(buffer.count - done, PageGeometry.size - Int(current & UInt(PageGeometry.mask)))
+            let target: UnsafeMutableRawPointer
+            if let pointer = tlb.translate(VirtualAddress(current), length: chunk, write: true) {
+                target = pointer
+            } else {
+                target = try resolve(current, write: true)
+            }
+            target.copyMemory(from: base + done, byteCount: chunk)
+            done += chunk
+        }
+    }
+}

@@ -1,0 +1,178 @@
+// Kernel: one emulated machine (RAM, PMM), its koid counter, ASLR policy, root resource and
+// processes. Several kernels in one host process share nothing. Also MachineProfile and the
+// root resource's dispatcher.
+//
+// Zircon counterpart: kernel boot state (pmm, KernelObjectId generator in
+// zircon/kernel/object/dispatcher.cc, the root resource from
+// zircon/kernel/object/root_resource ... resource_dispatcher.cc, aslr.* boot options).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Hardware
+import Synchronization
+import VM
+import ZX
+
+/// The emulated machine's architecture; decides the user address-space range.
+public enum MachineProfile: Sendable {
+    case x64
+    case arm64
+
+    /// USER_ASPACE_BASE (both architectures: 2 MiB, the first 2 MiB catch null dereferences).
+    public var userAspaceBase: UInt { 0x20_0000 }
+
+    /// USER_ASPACE_SIZE as in NEW Zircon's arch/kernel_aspace.h.
+    public var userAspaceSize: Int {
+        switch self {
+        case .x64: return (1 << 47) - 4096 - 0x20_0000
+        case .arm64: return 0xffff_ff00_0000 - 0x20_0000
+        }
+    }
+}
+
+/// A Zircon kernel instance on an emulated machine.
+public final class Kernel: @unchecked Sendable {
+    /// Zircon clamps aslr.entropy_bits to this (kMaxAslrEntropyBits).
+    public static let maxAslrEntropyBits = 36
+
+    public let profile: MachineProfile
+    let memory: PhysicalMemory
+    let pmm: PMM
+    /// The boot-time ASLR configuration (per-process seeds derive from the kernel's generator).
+    let aslr: AslrPolicy
+    /// The root resource (ZX_RSRC_KIND_ROOT).
+    let rootResourceObject: ResourceDispatcher
+
+    private let nextKoid: Atomic<UInt64>
+    private let random: Mutex<SplitMix64>
+    private let processes = Mutex<[WeakProcess]>([])
+
+    private struct WeakProcess {
+        weak var process: ProcessDispatcher?
+    }
+
+    /// Boots a kernel.
+    /// - Parameters:
+    ///   - memorySize: bytes of emulated RAM (a multiple of the page size).
+    ///   - aslrEntropyBits: Zircon's aslr.entropy_bits (default 30); 0 disables ASLR; values
+    ///     above 36 are clamped as Zircon does.
+    ///   - seed: seeds every random choice (ASLR, handle-value mixers); random when nil.
+    ///   - profile: the machine architecture.
+    /// - Throws: `ZxStatus.invalidArgs` for a bad size or negative entropy, or what the
+    ///   machine and PMM throw.
+    public init(memorySize: Int = 1 << 30, aslrEntropyBits: Int = 30, seed: UInt64? = nil,
+                profile: MachineProfile = .x64) throws {
+        guard memorySize > 0, aslrEntropyBits >= 0 else { throw ZxStatus.invalidArgs }
+        var generator = SystemRandomNumberGenerator()
+        let rootSeed = seed ?? generator.next()
+        var random = SplitMix64(seed: rootSeed)
+        self.profile = profile
+        self.memory = try PhysicalMemory(size: memorySize)
+        self.pmm = try PMM(memory: memory)
+        let bits = min(aslrEntropyBits, Kernel.maxAslrEntropyBits)
+        self.aslr = AslrPolicy(enabled: bits > 0, entropyBits: bits, seed: random.next())
+        // The root resource takes the first koid.
+        self.rootResourceObject = ResourceDispatcher(kind: ZX_RSRC_KIND_ROOT,
+                                                     koid: ZX_KOID_FIRST)
+        self.nextKoid = Atomic(UInt64(ZX_KOID_FIRST) + 1)
+        self.random = Mutex(random)
+    }
+
+    /// Creates a process with its own address space and root VMAR.
+    /// - Throws: `ZxStatus` from the address-space setup (e.g. `.noMemory`).
+    public func createProcess(name: String) throws -> Process {
+        let dispatcher = try ProcessDispatcher.create(kernel: self, name: name)
+        processes.withLock { list in
+            list.removeAll { $0.process == nil }
+            list.append(WeakProcess(process: dispatcher))
+        }
+        return Process(dispatcher: dispatcher)
+    }
+
+    /// Installs a handle to the root resource in `process`'s handle table and returns its
+    /// value (use it inside that process's `run`).
+    /// - Throws: `ZxStatus.invalidArgs` if the process belongs to another kernel;
+    ///   `.badState` if it is dead.
+    public func rootResource(for process: Process) throws -> zx_handle_t {
+        guard process.dispatcher.kernel === self else { throw ZxStatus.invalidArgs }
+        return try process.dispatcher.handles.add(rootResourceObject, rootResourceObject.defaultRights)
+    }
+
+    /// Live processes of this kernel (those not yet destroyed).
+    var liveProcesses: [ProcessDispatcher] {
+        processes.withLock { list in list.compactMap(\.process) }
+    }
+
+    // MARK: Kernel services
+
+    /// A fresh koid (unique in this kernel, starting at ZX_KOID_FIRST).
+    func allocateKoid() -> zx_koid_t {
+        zx_koid_t(nextKoid.wrappingAdd(1, ordering: .relaxed).oldValue)
+    }
+
+    /// 64 random bits from the kernel's (seeded) generator.
+    func randomUInt64() -> UInt64 {
+        random.withLock { $0.next() }
+    }
+
+    /// The ASLR policy for a new address space: the boot policy with a fresh seed.
+    func aslrPolicy() -> AslrPolicy {
+        var policy = aslr
+        policy.seed = randomUInt64()
+        return policy
+    }
+
+    /// ZX_CLOCK_MONOTONIC in nanoseconds.
+    static func monotonicNow() -> zx_time_t {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return zx_time_t(ts.tv_sec) * 1_000_000_000 + zx_time_t(ts.tv_nsec)
+    }
+
+    /// ZX_INFO_KMEM_STATS from the PMM counters.
+    func kmemStats() -> zx_info_kmem_stats_t {
+        let stats = pmm.stats
+        let page = UInt64(PageGeometry.size)
+        var info = zx_info_kmem_stats_t()
+        info.total_bytes = UInt64(stats.totalPages) * page
+        info.free_bytes = UInt64(stats.freePages) * page
+        info.wired_bytes = UInt64(stats.wiredPages) * page
+        info.vmo_bytes = UInt64(stats.objectPages) * page
+        info.mmu_overhead_bytes = UInt64(stats.mmuPages) * page
+        let accounted = info.free_bytes + info.wired_bytes + info.vmo_bytes + info.mmu_overhead_bytes
+        info.other_bytes = info.total_bytes > accounted ? info.total_bytes - accounted : 0
+        return info
+    }
+}
+
+/// A resource object. Only the root resource exists so far; it passes every resource check.
+final class ResourceDispatcher: KernelObject, @unchecked Sendable {
+    let kind: zx_rsrc_kind_t
+
+    init(kind: zx_rsrc_kind_t, koid: zx_koid_t) {
+        self.kind = kind
+        super.init(koid: koid, name: "root")
+    }
+
+    override var objectType: zx_obj_type_t { ZX_OBJ_TYPE_RESOURCE }
+    override var defaultRights: zx_rights_t { ZX_DEFAULT_RESOURCE_RIGHTS }
+    override var supportsName: Bool { true }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): small, seedable, good enough for ASLR and mixers.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,8 @@
+// Zirconia: the public library. `import Zirconia` gives the Zircon-exact surface (zx_* functions,
+// constants, info records, Kernel, Process, UserMemory, PageFault) and the Swift-native API
+// (Vmo, Vmar, Handle, MemoryContext), plus the lower layers for those who study them.
+
+@_exported import ZX
+@_exported import ZirconKernel
+@_exported import VM
+@_exported import Hardware
