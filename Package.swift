@@ -10,6 +10,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Kernel layers: every mutable kernel field is guarded by a documented lock domain, so release
+/// builds skip Swift's dynamic exclusivity checks on them (debug builds and tests keep them on).
+let kernelLayer: [SwiftSetting] = strict + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "Zirconia",
     platforms: [.macOS(.v15)],
@@ -27,11 +33,11 @@ let package = Package(
         // Generic kernel containers (WAVL tree) and the lock primitive they are guarded by.
         .target(name: "KernelContainers", swiftSettings: strict),
         // The emulated machine: RAM, x86-64 page tables, software TLB, MMU.
-        .target(name: "Hardware", dependencies: ["ZX", "KernelContainers"], swiftSettings: strict),
+        .target(name: "Hardware", dependencies: ["ZX", "KernelContainers"], swiftSettings: kernelLayer),
         // The VM core: PMM, VMOs, VMARs, mappings, the fault path. No handles, no rights.
-        .target(name: "VM", dependencies: ["ZX", "KernelContainers", "Hardware"], swiftSettings: strict),
+        .target(name: "VM", dependencies: ["ZX", "KernelContainers", "Hardware"], swiftSettings: kernelLayer),
         // Kernel objects and syscalls: handles, rights, processes, threads, zx_*, the Swift-native API.
-        .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "Hardware", "VM"], swiftSettings: strict),
+        .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "Hardware", "VM"], swiftSettings: kernelLayer),
         // The public library: re-exports the surface.
         .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware"], swiftSettings: strict),
         .executableTarget(

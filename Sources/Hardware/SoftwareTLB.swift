@@ -141,6 +141,24 @@ public final class SoftwareTLB {
         return walk.hostPage + va.pageOffset
     }
 
+    /// Caches a translation the page-fault handler just installed, skipping the second walk.
+    /// `generation` must have been read while the locks that guard this translation (the VM's
+    /// aspace and VMO locks) were still held after the entry was written, so that any later
+    /// invalidation bumps past it. Returns the host pointer for `va`, or nil for a physical page
+    /// outside RAM (device memory never enters the TLB).
+    public func install(_ va: VirtualAddress, physical: PhysicalAddress, writable: Bool,
+                        generation: UInt64) -> UnsafeMutableRawPointer? {
+        let memory = aspace.memory
+        guard memory.contains(physical, length: PageGeometry.size) else { return nil }
+        let vpn = va.pageNumber
+        let hostPage = memory.hostPointer(physical)
+        slots[Int(bitPattern: vpn & mask)] = TLBSlot(
+            tag: (vpn &<< 1) | (writable ? 1 : 0),
+            hostDelta: UInt(bitPattern: hostPage) &- (vpn &<< SoftwareTLB.pageShift),
+            generation: generation)
+        return hostPage + va.pageOffset
+    }
+
     /// `translate`, falling back to `fill`: the host pointer or nil (fault).
     @inlinable
     public func access(_ va: VirtualAddress, length: Int, write: Bool) -> UnsafeMutableRawPointer? {

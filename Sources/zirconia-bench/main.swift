@@ -8,13 +8,19 @@ import Zirconia
 let quick = CommandLine.arguments.contains("--quick")
 let rounds = quick ? 3 : 9
 
+/// `--only fault|map|tlb|vmo|many` runs one pair (for profiling).
+let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+}
+func selected(_ name: String) -> Bool { only == nil || only == name }
+
 let kernel = try Kernel(memorySize: 2 << 30, seed: 1)
 var rows: [Row] = []
 print("zirconia-bench: \(rounds) rounds per figure, medians; ratio = zirconia ÷ host (lower is better)")
-rows.append(try benchFirstTouchFault(kernel, rounds: rounds))
-rows.append(try benchMapUnmap(kernel, rounds: rounds))
-rows.append(try benchTLBLoad(kernel, rounds: rounds))
-rows.append(contentsOf: try benchVmoReadWrite(kernel, rounds: rounds))
-rows.append(try benchManyMappingsFault(kernel, rounds: rounds, quick: quick))
+if selected("fault") { rows.append(try benchFirstTouchFault(kernel, rounds: rounds)) }
+if selected("map") { rows.append(try benchMapUnmap(kernel, rounds: rounds)) }
+if selected("tlb") { rows.append(try benchTLBLoad(kernel, rounds: rounds)) }
+if selected("vmo") { rows.append(contentsOf: try benchVmoReadWrite(kernel, rounds: rounds)) }
+if selected("many") { rows.append(try benchManyMappingsFault(kernel, rounds: rounds, quick: quick)) }
 printTable(rows)
 print("(sink \(sink & 1))")

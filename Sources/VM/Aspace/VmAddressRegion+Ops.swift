@@ -50,6 +50,12 @@ extension VmAddressRegion {
     func unmapLocked(_ start: UInt, _ length: UInt, canDestroyRegions: Bool) throws(ZxStatus) {
         guard !children.isEmpty else { return }
         let stop = start + length
+        // Fast path: the range is exactly one mapping (the common munmap-of-what-I-mapped).
+        if let index = children.find(start), let mapping = children.value(at: index).asMapping,
+           mapping.size == length {
+            mapping.destroyLocked()
+            return
+        }
         let hits = childrenLocked(intersecting: start, stop)
         // Validate first: nothing changes if any sub-region cannot be destroyed whole.
         for child in hits where child.asRegion != nil {

@@ -104,20 +104,21 @@ public final class VmAspace: @unchecked Sendable {
     /// retries the access. Zircon: VmAspace::PageFault → VmMapping::PageFault.
     /// - Throws: `.notFound` (nothing mapped), `.accessDenied` (permissions), `.outOfRange`
     ///   (beyond the VMO's end inside a mapping), `.noMemory`.
-    public func pageFault(_ address: UInt, write: Bool, execute: Bool = false) throws(ZxStatus) {
+    @discardableResult
+    public func pageFault(_ address: UInt, write: Bool, execute: Bool = false) throws(ZxStatus) -> FaultResolution {
         lock.lock()
         defer { lock.unlock() }
         let tracer = self.tracer
         tracer?.emit(.fault(address: address, write: write))
         do {
-            try pageFaultLocked(address, write: write, execute: execute, tracer: tracer)
+            return try pageFaultLocked(address, write: write, execute: execute, tracer: tracer)
         } catch {
             tracer?.emit(.fatal(address: address, status: error))
             throw error
         }
     }
 
-    private func pageFaultLocked(_ address: UInt, write: Bool, execute: Bool, tracer: FaultTracer?) throws(ZxStatus) {
+    private func pageFaultLocked(_ address: UInt, write: Bool, execute: Bool, tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
         guard !isDestroyed else { throw .notFound }
         // 1. Search the VMAR tree from the root for the mapping holding the address.
         var region = rootVmar
@@ -143,8 +144,8 @@ public final class VmAspace: @unchecked Sendable {
         let offset = mapping.vmoOffset + UInt64(pageAddress - mapping.base)
         tracer?.emit(.vmoOffset(vmoId: mapping.vmo.userId, vmoName: mapping.vmo.name, offset: offset))
         // 3 + 4. Get or allocate the page and install the translation, under the VMO lock.
-        try mapping.vmo.faultLocked(offset: offset, write: write, mapping: mapping,
-                                    va: VirtualAddress(pageAddress), tracer: tracer)
+        return try mapping.vmo.faultLocked(offset: offset, write: write, mapping: mapping,
+                                           va: VirtualAddress(pageAddress), tracer: tracer)
     }
 
     /// Finds the mapping holding `address` (for read/write_memory and tests).

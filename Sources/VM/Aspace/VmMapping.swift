@@ -35,11 +35,13 @@ public class VmAddressRegionOrMapping: @unchecked Sendable {
     /// The address space this node lives in. Unowned: whoever holds a node through a handle also
     /// holds its aspace (the VMAR dispatcher keeps both), and the aspace tears its tree down
     /// (removing every mapping from its VMO's list) before it goes away.
-    public unowned let aspace: VmAspace
+    public unowned(unsafe) let aspace: VmAspace
     public internal(set) var base: UInt
     public internal(set) var size: UInt
-    /// The enclosing region; nil for the root VMAR and once the node is removed.
-    public internal(set) weak var parent: VmAddressRegion?
+    /// The enclosing region; nil for the root VMAR and once the node is removed. Unowned: a
+    /// region destroys (and so detaches) every child before it leaves its own parent's tree,
+    /// so a non-nil parent is always alive. No weak-reference traffic on the hot paths.
+    public internal(set) unowned(unsafe) var parent: VmAddressRegion?
     /// False once destroyed (explicitly or by an unmap that covered it). Operations then fail
     /// with BAD_STATE.
     public internal(set) var isAlive = true

@@ -34,3 +34,11 @@ public final class FaultTracer: @unchecked Sendable {
     public init(_ sink: @escaping @Sendable (FaultEvent) -> Void) { self.sink = sink }
     @inline(__always) func emit(_ event: FaultEvent) { sink(event) }
 }
+
+/// What a resolved fault installed: the page, whether the translation is writable, and the
+/// page-table generation read while the installing locks were held (for `SoftwareTLB.install`).
+public struct FaultResolution: Sendable {
+    public var physical: PhysicalAddress
+    public var writable: Bool
+    public var generation: UInt64
+}

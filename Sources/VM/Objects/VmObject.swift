@@ -91,7 +91,7 @@ public class VmObject: @unchecked Sendable {
     /// `mapping`'s page tables, all under the VMO lock so the page cannot vanish in between.
     /// Zircon: VmMapping::PageFault → VmObject::LookupPagesLocked → ArchVmAspace::Map.
     func faultLocked(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
-                     tracer: FaultTracer?) throws(ZxStatus) {
+                     tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
         throw .notSupported
     }
 

@@ -322,26 +322,31 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     // MARK: Fault path
 
     override func faultLocked(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
-                              tracer: FaultTracer?) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+                              tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
+        try lock.withLock { () throws(ZxStatus) -> FaultResolution in
             guard offset < sizeBytes else { throw .outOfRange }
             let flags = mapping.archFlags(cachePolicy: cachePolicyValue)
-            if let page = pages.lookup(offset).page {
+            let arch = mapping.aspace.arch
+            let page: PhysicalAddress
+            var installed = flags
+            if let present = pages.lookup(offset).page {
+                page = present
                 tracer?.emit(.pagePresent(physical: page))
-                try mapping.aspace.arch.map(va, page, flags: flags, existing: .overwrite)
-                tracer?.emit(.translationInstalled(virtual: va.rawValue, physical: page, flags: flags))
             } else if !write {
-                let readOnly = flags.subtracting(.write)
-                tracer?.emit(.zeroPageMapped(physical: pmm.zeroPage))
-                try mapping.aspace.arch.map(va, pmm.zeroPage, flags: readOnly, existing: .overwrite)
+                page = pmm.zeroPage
+                installed = flags.subtracting(.write)
+                tracer?.emit(.zeroPageMapped(physical: page))
                 mayHaveZeroPageMappings = true
-                tracer?.emit(.translationInstalled(virtual: va.rawValue, physical: pmm.zeroPage, flags: readOnly))
             } else {
-                let page = try commitPageLocked(offset)
+                page = try commitPageLocked(offset)
                 tracer?.emit(.pageAllocated(physical: page))
-                try mapping.aspace.arch.map(va, page, flags: flags, existing: .overwrite)
-                tracer?.emit(.translationInstalled(virtual: va.rawValue, physical: page, flags: flags))
             }
+            try arch.map(va, page, flags: installed, existing: .overwrite)
+            tracer?.emit(.translationInstalled(virtual: va.rawValue, physical: page, flags: installed))
+            // Read under the aspace and VMO locks: nothing can invalidate this entry until we
+            // release them, so a TLB entry tagged with this generation is valid.
+            return FaultResolution(physical: page, writable: installed.contains(.write),
+                                   generation: arch.generation.load(ordering: .acquiring))
         }
     }
 

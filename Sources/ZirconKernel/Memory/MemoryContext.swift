@@ -75,10 +75,16 @@ public final class MemoryContext {
         // A bounded number of retries: a concurrent unmap/protect can undo the translation we
         // just installed; each retry re-runs the full fault path, as a CPU would re-trap.
         for _ in 0..<64 {
+            let resolution: FaultResolution
             do {
-                try aspace.pageFault(address, write: write)
+                resolution = try aspace.pageFault(address, write: write)
             } catch {
                 throw PageFault(address: address, isWrite: write, status: error.rawValue)
+            }
+            if !write || resolution.writable,
+               let pointer = tlb.install(va, physical: resolution.physical, writable: resolution.writable,
+                                         generation: resolution.generation) {
+                return pointer
             }
             if let pointer = tlb.fill(va, write: write) { return pointer }
         }
