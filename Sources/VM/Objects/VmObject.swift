@@ -84,6 +84,20 @@ public class VmObject: @unchecked Sendable {
         }
     }
 
+    /// ZX_INFO_VMO.share_count, computed as Zircon's VmObject::share_count: 1 while the VMO has
+    /// fewer than two mappings (also with none), else the number of distinct address spaces
+    /// that map it.
+    public var shareCount: Int {
+        lock.withLock {
+            guard mappings.count >= 2 else { return 1 }
+            var seen: [ObjectIdentifier] = []
+            for mapping in mappings where !seen.contains(ObjectIdentifier(mapping.aspace)) {
+                seen.append(ObjectIdentifier(mapping.aspace))
+            }
+            return seen.count
+        }
+    }
+
     /// Committed pages in [offset, offset+length) — for ZX_INFO_MAPS committed_pages.
     public func committedPages(in offset: UInt64, length: UInt64) -> Int { 0 }
 

@@ -21,7 +21,10 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     /// Set once a read fault maps the zero page for this VMO, so committing a page must first
     /// remove stale zero-page translations from every mapping.
     var mayHaveZeroPageMappings = false
-    /// Number of times pages were committed or decommitted (ZX_INFO_VMO.committed_change_events).
+    /// ZX_INFO_VMO.committed_change_events: how often the kernel, *without* a user request,
+    /// changed what committed_bytes reports (Zircon's zx_info_vmo_t doc; its VmObjectDispatcher
+    /// reports the reclamation event count). Only reclamation (discard) counts, not commits,
+    /// writes or decommits the user asked for.
     var committedChangeEvents: UInt64 = 0
     /// True once the VMO has stored any page (metadata_bytes is 0 before).
     var hasPageListMetadata = false
@@ -85,12 +88,14 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         lock.withLock { pages.countPages(in: offset, offset.checkedAdd(length) ?? UInt64.max) }
     }
 
-    /// Sets ZX_PROP_VMO_CONTENT_SIZE. Shrinking zeroes the bytes from the new content size to the
-    /// end of the VMO. Contiguous VMOs have no content size (`.notSupported`).
+    /// Sets ZX_PROP_VMO_CONTENT_SIZE. The bytes from the new content size to the end of the VMO
+    /// are zeroed whenever it lies below the VMO size — also when it grows, as NEW Zircon's
+    /// VmObjectDispatcher::SetContentSize does (the reference says "shrinking zeroes"; the kernel
+    /// zeroes on every set below the size). Contiguous VMOs have no content size (`.notSupported`).
     public func setContentSize(_ newValue: UInt64) throws(ZxStatus) {
         guard !isContiguous else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
-            if newValue < contentSizeBytes && newValue < sizeBytes {
+            if newValue < sizeBytes {
                 try zeroLocked(offset: newValue, length: sizeBytes - newValue)
             }
             contentSizeBytes = newValue
@@ -103,7 +108,6 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         let page = try pmm.allocPage(.object)
         pages.set(offset, .page(page))
         hasPageListMetadata = true
-        committedChangeEvents &+= 1
         if mayHaveZeroPageMappings {
             rangeChangeUpdateLocked(offset: offset, length: UInt64(PageGeometry.size))
         }
@@ -116,7 +120,6 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         guard !freed.isEmpty else { return }
         rangeChangeUpdateLocked(offset: start, length: end - start)
         for page in freed { pmm.freePage(page) }
-        committedChangeEvents &+= 1
     }
 
     private func checkRange(_ offset: UInt64, _ length: UInt64) throws(ZxStatus) -> UInt64 {
@@ -203,27 +206,44 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     /// ZERO: byte-granular; whole committed pages are released, partial pages zeroed in place.
     public func zero(offset: UInt64, length: UInt64) throws(ZxStatus) {
         try lock.withLock { () throws(ZxStatus) in
+            // ZERO is an efficient zx_vmo_write, and writes are refused while uncached; Zircon's
+            // VmObjectPaged::ZeroRange checks this before the range (reference §3.13).
+            guard cachePolicyValue == 0 else { throw .badState }
             _ = try checkRange(offset, length)
             try zeroLocked(offset: offset, length: length)
         }
     }
 
+    /// Zeroes [offset, offset+length) (in range, lock held). The partial pages at either end are
+    /// zeroed in place; whole pages in between are released (zeroed in place for contiguous VMOs).
+    /// Only present pages are visited, so zeroing a huge sparse range costs what it holds, not
+    /// what it spans (a page-by-page walk of a 2^64-byte VMO would never finish).
     private func zeroLocked(offset: UInt64, length: UInt64) throws(ZxStatus) {
         guard length > 0 else { return }
         let end = offset + length
-        var position = offset
-        while position < end {
-            let pageOffset = position.pageTruncated
-            let inPage = Int(position - pageOffset)
-            let chunk = Int(min(UInt64(PageGeometry.size - inPage), end - position))
-            if let page = pages.lookup(pageOffset).page {
-                if chunk == PageGeometry.size && !isContiguous {
-                    freeRangeLocked(pageOffset, pageOffset + UInt64(PageGeometry.size))
-                } else {
-                    (pmm.memory.hostPointer(page) + inPage).initializeMemory(as: UInt8.self, repeating: 0, count: chunk)
-                }
+        func zeroInPlace(_ start: UInt64, _ stop: UInt64) {
+            guard start < stop, let page = pages.lookup(start.pageTruncated).page else { return }
+            let inPage = Int(start - start.pageTruncated)
+            (pmm.memory.hostPointer(page) + inPage).initializeMemory(as: UInt8.self, repeating: 0,
+                                                                     count: Int(stop - start))
+        }
+        // offset < end <= size <= maxVmoSize, so rounding up cannot overflow.
+        let firstWhole = offset.pageRoundedUp ?? end
+        let lastWhole = end.pageTruncated
+        guard firstWhole <= lastWhole else {
+            zeroInPlace(offset, end)   // within a single page
+            return
+        }
+        zeroInPlace(offset, firstWhole)
+        zeroInPlace(lastWhole, end)
+        guard firstWhole < lastWhole else { return }
+        if isContiguous {
+            pages.forEach(in: firstWhole, lastWhole) { _, entry in
+                guard let page = entry.page else { return }
+                pmm.memory.hostPointer(page).initializeMemory(as: UInt8.self, repeating: 0, count: PageGeometry.size)
             }
-            position += UInt64(chunk)
+        } else {
+            freeRangeLocked(firstWhole, lastWhole)
         }
     }
 
@@ -315,6 +335,8 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
             guard discardLockCount == 0, !discarded else { return false }
             freeRangeLocked(0, sizeBytes)
             discarded = true
+            // A reclamation is the kernel changing committed_bytes on its own.
+            committedChangeEvents &+= 1
             return true
         }
     }

@@ -53,12 +53,14 @@ final class VmoDispatcher: KernelObject, @unchecked Sendable {
     func info(rights: zx_rights_t) -> zx_info_vmo_t {
         var info = zx_info_vmo_t()
         info.koid = koid
-        info.name = ZxName.make(name)
+        // The stored bytes, not `name` (a repaired String): a name cut mid-character must read
+        // the same here as through ZX_PROP_NAME (reference §3.17).
+        info.name = ZxName.make(bytes: nameBytes)
         info.size_bytes = vmo.size
         info.parent_koid = 0
         info.num_children = 0
         info.num_mappings = vmo.mappingCount
-        info.share_count = vmo.mappingAspaceCount()
+        info.share_count = vmo.shareCount
         var flags = ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_VIA_HANDLE
         if vmo.isResizable { flags |= ZX_INFO_VMO_RESIZABLE }
         if vmo.isContiguous { flags |= ZX_INFO_VMO_CONTIGUOUS }

@@ -93,12 +93,18 @@ extension Sys {
             info.name = ZxName.make(mapping.vmo.name)
             info.size_bytes = mapping.vmo.size
             info.num_mappings = mapping.vmo.mappingCount
-            info.share_count = mapping.vmo.mappingAspaceCount()
+            info.share_count = mapping.vmo.shareCount
+            // The same record a handle gives (Zircon's VmoToInfoEntry), minus VIA_HANDLE and rights.
             info.flags = ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_VIA_MAPPING
                 | (mapping.vmo.isResizable ? ZX_INFO_VMO_RESIZABLE : 0)
                 | (mapping.vmo.isContiguous ? ZX_INFO_VMO_CONTIGUOUS : 0)
+                | (mapping.vmo.isDiscardable ? ZX_INFO_VMO_DISCARDABLE : 0)
             info.committed_bytes = mapping.vmo.committedBytes
             info.cache_policy = mapping.vmo.cachePolicy
+            if let paged = mapping.vmo as? VmObjectPaged {
+                info.metadata_bytes = paged.metadataBytes
+                info.committed_change_events = paged.changeEvents
+            }
             records.append(info)
         }
         if topic == ZX_INFO_PROCESS_VMOS_V1 {

@@ -145,9 +145,19 @@ extension Sys {
     static func vmoReplaceAsExecutable(_ handle: zx_handle_t, _ vmex: zx_handle_t) throws(ZxStatus) -> zx_handle_t {
         let context = try context()
         // Step 1: with ZX_HANDLE_INVALID the job policy decides; Zirconia's processes run with
-        // ZX_POL_AMBIENT_MARK_VMO_EXEC allowed (contract §2). A real vmex resource arrives with
-        // resources; until then any other handle is refused after the consume below.
-        let verdict: ZxStatus? = vmex == ZX_HANDLE_INVALID ? nil : .accessDenied
+        // ZX_POL_AMBIENT_MARK_VMO_EXEC allowed (contract §2). Otherwise vmex is checked like
+        // Zircon's validate_ranged_resource(vmex, SYSTEM, VMEX_BASE, 1): a bad handle is
+        // BAD_HANDLE, a non-resource WRONG_TYPE, and the root resource stands in for every kind
+        // (reference §3.14). Only the root resource exists so far; other kinds are WRONG_TYPE.
+        var verdict: ZxStatus?
+        if vmex != ZX_HANDLE_INVALID {
+            do throws(ZxStatus) {
+                let (resource, _) = try context.handles.lookup(vmex, as: ResourceDispatcher.self, rights: ZX_RIGHT_NONE)
+                if resource.kind != ZX_RSRC_KIND_ROOT { verdict = .wrongType }
+            } catch {
+                verdict = error
+            }
+        }
         let entry: HandleEntry
         do { entry = try context.handles.remove(handle) } catch { throw .badHandle }
         guard entry.object is VmoDispatcher else { throw .badHandle }
