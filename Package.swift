@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "ZX", swiftSettings: strict),
         // Generic kernel containers (WAVL tree) and the lock primitive they are guarded by.
         .target(name: "KernelContainers", swiftSettings: strict),
+        // Host calls Swift cannot make directly (membarrier through the variadic syscall(2)).
+        .target(name: "CHostSupport"),
         // The emulated machine: RAM, x86-64 page tables, software TLB, MMU.
-        .target(name: "Hardware", dependencies: ["ZX", "KernelContainers"], swiftSettings: kernelLayer),
+        .target(name: "Hardware", dependencies: ["ZX", "KernelContainers", "CHostSupport"], swiftSettings: kernelLayer),
         // The VM core: PMM, VMOs, VMARs, mappings, the fault path. No handles, no rights.
         .target(name: "VM", dependencies: ["ZX", "KernelContainers", "Hardware"], swiftSettings: kernelLayer),
         // Kernel objects and syscalls: handles, rights, processes, threads, zx_*, the Swift-native API.

@@ -27,6 +27,8 @@ public final class PhysicalMemory: @unchecked Sendable {
     public let base: PhysicalAddress
     /// Size of RAM in bytes (a multiple of the page size).
     public let size: Int
+    /// Activity flags of every SoftwareTLB over this RAM (the shootdown acknowledgement).
+    public let accessRegistry = AccessRegistry()
     /// Host address of `base`.
     @usableFromInline let hostBase: UnsafeMutableRawPointer
 

@@ -73,6 +73,8 @@ public final class SoftwareTLB {
     @usableFromInline let mask: UInt
     @usableFromInline let counters: UnsafeMutablePointer<TLBCounters>
     let entryCount: Int
+    /// Raised while this TLB's owner uses a translation (see AccessRegistry).
+    @usableFromInline let activity: UnsafeMutablePointer<Atomic<UInt32>>
 
     /// Creates an empty TLB with `entries` slots (a power of two).
     public init(aspace: ArchVmAspace, entries: Int = 256) {
@@ -86,9 +88,11 @@ public final class SoftwareTLB {
                          count: entries)
         self.counters = .allocate(capacity: 1)
         counters.initialize(to: TLBCounters())
+        self.activity = aspace.memory.accessRegistry.register()
     }
 
     deinit {
+        aspace.memory.accessRegistry.unregister(activity)
         slots.deinitialize(count: entryCount)
         slots.deallocate()
         counters.deinitialize(count: 1)
@@ -103,6 +107,22 @@ public final class SoftwareTLB {
     /// Drops every cached translation.
     public func flushAll() {
         for index in 0..<entryCount { slots[index].tag = SoftwareTLB.emptyTag }
+    }
+
+    /// Opens an access window: until `endAccess`, a page translated by this TLB is not freed
+    /// (AccessRegistry.synchronize waits). Keep windows to one load, store or page copy.
+    @inlinable @inline(__always)
+    public func beginAccess() {
+        activity.pointee.store(1, ordering: .relaxed)
+        // Orders the flag before the generation check; on x86 this emits no instruction (the
+        // hardware half is membarrier in AccessRegistry.synchronize).
+        atomicMemoryFence(ordering: .acquiringAndReleasing)
+    }
+
+    /// Closes the access window opened by `beginAccess`.
+    @inlinable @inline(__always)
+    public func endAccess() {
+        activity.pointee.store(0, ordering: .releasing)
     }
 
     /// Fast path: the host pointer for `va` if a valid slot allows the access and the `length`

@@ -145,7 +145,10 @@ extension VmAddressRegion {
             guard isAlive else { throw .badState }
             let stop = start + length
             var pieces: [(mapping: VmMapping, direct: Bool)] = []
-            guard collectMappingsLocked(start, stop, direct: true, into: &pieces) >= stop else { throw .badState }
+            // §3.6 step 7: one walk in address order. A gap is only an error once the walk reaches
+            // it, so an earlier piece's failure wins and earlier pieces' effects stay applied
+            // (Zircon: VmAddressRegion::RangeOp checks `mapping->base() > expected` per mapping).
+            let covered = collectMappingsLocked(start, stop, direct: true, into: &pieces)
             for (mapping, direct) in pieces {
                 let pieceStart = max(start, mapping.base)
                 let pieceStop = min(stop, mapping.end)
@@ -171,6 +174,7 @@ extension VmAddressRegion {
                     }
                 }
             }
+            guard covered >= stop else { throw .badState }
         }
     }
 

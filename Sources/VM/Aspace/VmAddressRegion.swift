@@ -172,10 +172,13 @@ public final class VmAddressRegion: VmAddressRegionOrMapping, @unchecked Sendabl
             guard offset <= self.size, size <= self.size, size <= offset else { throw .invalidArgs }
             return try findSpotLocked(size: size, alignment: alignment, limit: base + offset)
         }
+        // §3.1 step 13 / §3.2 step 22: the non-upper-limit range check applies to non-specific
+        // requests too (offset 0), so a child larger than the region is INVALID_ARGS, not
+        // NO_RESOURCES (vmar.cc AllocateUnsatisfiableTest).
+        guard offset < self.size, size <= self.size - offset else { throw .invalidArgs }
         guard exact else {
             return try findSpotLocked(size: size, alignment: alignment, limit: end)
         }
-        guard offset < self.size, size <= self.size - offset else { throw .invalidArgs }
         let start = base + offset
         guard start.isAligned(to: alignment) else { throw .invalidArgs }
         if placement.overwrite {

@@ -119,7 +119,21 @@ public class VmObject: @unchecked Sendable {
         lock.withLock {
             mapping.indexInVmo = mappings.count
             mappings.append(mapping)
+            everMapped = true
         }
+    }
+
+    /// True once any mapping of this VMO existed: a thread may then still be finishing an
+    /// access to one of its pages through a stale translation, so pages must not be freed
+    /// before `AccessRegistry.synchronize` (see `releasePages`).
+    var everMapped = false
+
+    /// Returns data pages to the PMM, first waiting out any access that could still use them
+    /// through a translation removed moments ago (the shootdown acknowledgement).
+    func releasePages(_ pages: [PhysicalAddress]) {
+        guard !pages.isEmpty else { return }
+        if everMapped { pmm.memory.accessRegistry.synchronize() }
+        for page in pages { pmm.freePage(page) }
     }
 
     func removeMappingLocked(_ mapping: VmMapping) {

@@ -64,7 +64,7 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     }
 
     deinit {
-        for page in pages.removeAll() { pmm.freePage(page) }
+        releasePages(pages.removeAll())
     }
 
     // MARK: Properties
@@ -119,7 +119,7 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         let freed = pages.removeRange(start, end)
         guard !freed.isEmpty else { return }
         rangeChangeUpdateLocked(offset: start, length: end - start)
-        for page in freed { pmm.freePage(page) }
+        releasePages(freed)
     }
 
     private func checkRange(_ offset: UInt64, _ length: UInt64) throws(ZxStatus) -> UInt64 {

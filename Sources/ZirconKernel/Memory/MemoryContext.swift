@@ -44,49 +44,76 @@ public final class MemoryContext {
     }
 
     // MARK: Hot path
+    //
+    // Every use of a translated pointer happens inside the TLB's access window
+    // (beginAccess/endAccess), so a page cannot be freed and reused under a racing access
+    // (AccessRegistry.synchronize waits for open windows). The window never spans a call into
+    // the kernel: misses close it, resolve the translation, and retry the fast path.
 
     /// Loads a little-endian integer from `address`.
     @inlinable
     public func load<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
+        tlb.beginAccess()
         if let pointer = tlb.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) {
-            return pointer.loadUnaligned(as: T.self)
+            let value = pointer.loadUnaligned(as: T.self)
+            tlb.endAccess()
+            return value
         }
+        tlb.endAccess()
         return try loadSlow(type, from: address)
     }
 
     /// Stores a little-endian integer to `address`.
     @inlinable
     public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
+        tlb.beginAccess()
         if let pointer = tlb.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) {
             pointer.storeBytes(of: value, as: T.self)
+            tlb.endAccess()
             return
         }
+        tlb.endAccess()
         try storeSlow(value, to: address)
     }
 
     // MARK: Slow path
 
-    /// Resolves one page for an access: TLB fill from the page tables, else the VM fault
-    /// handler, then the fill again. Returns the host pointer to the byte at `address`.
+    /// Makes the TLB hold a translation for `address` that allows the access: a fill from the
+    /// page tables, else the VM fault handler (whose result goes straight into the TLB).
+    /// Called with no access window open.
     @usableFromInline
-    func resolve(_ address: UInt, write: Bool) throws(PageFault) -> UnsafeMutableRawPointer {
+    func prepare(_ address: UInt, write: Bool) throws(PageFault) {
         let va = VirtualAddress(address)
-        if let pointer = tlb.fill(va, write: write) { return pointer }
-        // A bounded number of retries: a concurrent unmap/protect can undo the translation we
-        // just installed; each retry re-runs the full fault path, as a CPU would re-trap.
+        if tlb.fill(va, write: write) != nil { return }
+        let resolution: FaultResolution
+        do {
+            resolution = try aspace.pageFault(address, write: write)
+        } catch {
+            throw PageFault(address: address, isWrite: write, status: error.rawValue)
+        }
+        if !write || resolution.writable {
+            _ = tlb.install(va, physical: resolution.physical, writable: resolution.writable,
+                            generation: resolution.generation)
+        }
+    }
+
+    /// Runs `body` on the host pointer for `length` bytes at `address` (inside one page) inside
+    /// an access window, faulting the page in as needed. A bounded number of retries: a
+    /// concurrent unmap/protect can undo the translation just installed, and each retry re-runs
+    /// the full fault path, as a CPU would re-trap.
+    @usableFromInline
+    func withPage<R>(_ address: UInt, length: Int, write: Bool,
+                     _ body: (UnsafeMutableRawPointer) -> R) throws(PageFault) -> R {
+        let va = VirtualAddress(address)
         for _ in 0..<64 {
-            let resolution: FaultResolution
-            do {
-                resolution = try aspace.pageFault(address, write: write)
-            } catch {
-                throw PageFault(address: address, isWrite: write, status: error.rawValue)
+            tlb.beginAccess()
+            if let pointer = tlb.translate(va, length: length, write: write) {
+                let result = body(pointer)
+                tlb.endAccess()
+                return result
             }
-            if !write || resolution.writable,
-               let pointer = tlb.install(va, physical: resolution.physical, writable: resolution.writable,
-                                         generation: resolution.generation) {
-                return pointer
-            }
-            if let pointer = tlb.fill(va, write: write) { return pointer }
+            tlb.endAccess()
+            try prepare(address, write: write)
         }
         throw PageFault(address: address, isWrite: write, status: ZxStatus.internalIntrRetry.rawValue)
     }
@@ -95,7 +122,7 @@ public final class MemoryContext {
     func loadSlow<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
         let size = MemoryLayout<T>.size
         if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
-            return try resolve(address, write: false).loadUnaligned(as: T.self)
+            return try withPage(address, length: size, write: false) { $0.loadUnaligned(as: T.self) }
         }
         var value = T.zero
         try withUnsafeMutableBytes(of: &value) { (bytes) throws(PageFault) in
@@ -108,7 +135,7 @@ public final class MemoryContext {
     func storeSlow<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
         let size = MemoryLayout<T>.size
         if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
-            try resolve(address, write: true).storeBytes(of: value, as: T.self)
+            try withPage(address, length: size, write: true) { $0.storeBytes(of: value, as: T.self) }
             return
         }
         var copy = value
@@ -127,13 +154,9 @@ public final class MemoryContext {
             let (current, overflow) = address.addingReportingOverflow(UInt(done))
             guard !overflow else { throw PageFault(address: address, isWrite: false, status: ZxStatus.notFound.rawValue) }
             let chunk = min(buffer.count - done, PageGeometry.size - Int(current & UInt(PageGeometry.mask)))
-            let source: UnsafeMutableRawPointer
-            if let pointer = tlb.translate(VirtualAddress(current), length: chunk, write: false) {
-                source = pointer
-            } else {
-                source = try resolve(current, write: false)
+            try withPage(current, length: chunk, write: false) { source in
+                (base + done).copyMemory(from: source, byteCount: chunk)
             }
-            (base + done).copyMemory(from: source, byteCount: chunk)
             done += chunk
         }
     }
@@ -146,13 +169,9 @@ public final class MemoryContext {
             let (current, overflow) = address.addingReportingOverflow(UInt(done))
             guard !overflow else { throw PageFault(address: address, isWrite: true, status: ZxStatus.notFound.rawValue) }
             let chunk = min(buffer.count - done, PageGeometry.size - Int(current & UInt(PageGeometry.mask)))
-            let target: UnsafeMutableRawPointer
-            if let pointer = tlb.translate(VirtualAddress(current), length: chunk, write: true) {
-                target = pointer
-            } else {
-                target = try resolve(current, write: true)
+            try withPage(current, length: chunk, write: true) { target in
+                target.copyMemory(from: base + done, byteCount: chunk)
             }
-            target.copyMemory(from: base + done, byteCount: chunk)
             done += chunk
         }
     }
