@@ -70,8 +70,10 @@ public final class ArchVmAspace: @unchecked Sendable {
     public let base: VirtualAddress
     public let size: Int
     /// Bumped (release) after every unmap/protect/map-overwrite/destroy that removed or changed an
-    /// entry; see the file header.
-    public let generation: Atomic<UInt64>
+    /// entry; see the file header. Heap-allocated so TLB views can hold its address directly.
+    public let generationCell: UnsafeMutablePointer<Atomic<UInt64>>
+    /// The current generation (acquire).
+    public var currentGeneration: UInt64 { generationCell.pointee.load(ordering: .acquiring) }
 
     let allocator: any PageTableAllocator
     /// The page-table lock (leaf). Guards `root`, `tablePageCount` and every table page's contents.
@@ -103,7 +105,8 @@ public final class ArchVmAspace: @unchecked Sendable {
         self.size = size
         self.firstPage = base.pageNumber
         self.lastPage = last >> UInt(PageGeometry.shift)
-        self.generation = Atomic(0)
+        self.generationCell = .allocate(capacity: 1)
+        generationCell.initialize(to: Atomic(0))
         let pml4 = try allocator.allocatePageTablePage()
         precondition(memory.contains(pml4, length: PageGeometry.size) && pml4.rawValue.isPageAligned,
                      "PageTableAllocator returned a page outside RAM")
@@ -113,6 +116,8 @@ public final class ArchVmAspace: @unchecked Sendable {
 
     deinit {
         destroy()
+        generationCell.deinitialize(count: 1)
+        generationCell.deallocate()
     }
 
     // MARK: Mapping
@@ -244,7 +249,7 @@ public final class ArchVmAspace: @unchecked Sendable {
             var flags = PageTableEntry.flags(of: entry)
             if cacheableFlags && entry & PageTableEntry.dirty == 0 { flags.remove(.write) }
             return TLBFill(hostPage: memory.hostPointer(physical), physical: physical, flags: flags,
-                           generation: generation.load(ordering: .acquiring))
+                           generation: generationCell.pointee.load(ordering: .acquiring))
         }
     }
 
@@ -267,6 +272,6 @@ public final class ArchVmAspace: @unchecked Sendable {
 
     /// TLB shootdown. Called with the page-table lock held, after the tables changed.
     func bumpGenerationLocked() {
-        generation.wrappingAdd(1, ordering: .releasing)
+        generationCell.pointee.wrappingAdd(1, ordering: .releasing)
     }
 }

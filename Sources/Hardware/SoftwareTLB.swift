@@ -136,12 +136,17 @@ public final class SoftwareTLB {
         let readMatches: UInt = write ? 0 : 1
         guard slot.pointee.tag | readMatches == (vpn &<< 1) | 1,
               UInt(bitPattern: length) <= SoftwareTLB.pageSize &- offset,
-              slot.pointee.generation == aspace.generation.load(ordering: .acquiring)
+              slot.pointee.generation == aspace.generationCell.pointee.load(ordering: .acquiring)
         else { return nil }
         #if ZIRCONIA_TLB_STATS
         counters.pointee.hits &+= 1
         #endif
         return UnsafeMutableRawPointer(bitPattern: slot.pointee.hostDelta &+ address).unsafelyUnwrapped
+    }
+
+    /// A register-friendly copy of this TLB's hot fields for tight loops (see `TLBView`).
+    public var view: TLBView {
+        TLBView(slots: slots, mask: mask, activity: activity, generation: aspace.generationCell)
     }
 
     /// Miss path: walks the tables; if a present entry allows the access, caches it and returns
@@ -185,5 +190,53 @@ public final class SoftwareTLB {
         if let pointer = translate(va, length: length, write: write) { return pointer }
         guard length >= 0, length <= Int(SoftwareTLB.pageSize) - va.pageOffset else { return nil }
         return fill(va, write: write)
+    }
+}
+
+/// The hit path of one SoftwareTLB as a plain value: raw pointers to its slots, its activity
+/// flag and its aspace's generation. Held in a local variable, its fields stay in registers, so
+/// a hit costs only the slot and generation loads — the access window's compiler fence does not
+/// force the TLB's own fields to be reloaded. Valid while the SoftwareTLB lives, on its thread.
+public struct TLBView {
+    @usableFromInline let slots: UnsafeMutablePointer<TLBSlot>
+    @usableFromInline let mask: UInt
+    @usableFromInline let activity: UnsafeMutablePointer<Atomic<UInt32>>
+    @usableFromInline let generation: UnsafeMutablePointer<Atomic<UInt64>>
+
+    @usableFromInline
+    init(slots: UnsafeMutablePointer<TLBSlot>, mask: UInt, activity: UnsafeMutablePointer<Atomic<UInt32>>,
+         generation: UnsafeMutablePointer<Atomic<UInt64>>) {
+        self.slots = slots
+        self.mask = mask
+        self.activity = activity
+        self.generation = generation
+    }
+
+    /// See `SoftwareTLB.beginAccess`.
+    @inlinable @inline(__always)
+    public func beginAccess() {
+        activity.pointee.store(1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .acquiringAndReleasing)
+    }
+
+    /// See `SoftwareTLB.endAccess`.
+    @inlinable @inline(__always)
+    public func endAccess() {
+        activity.pointee.store(0, ordering: .releasing)
+    }
+
+    /// See `SoftwareTLB.translate`.
+    @inlinable @inline(__always)
+    public func translate(_ va: VirtualAddress, length: Int, write: Bool) -> UnsafeMutableRawPointer? {
+        let address = va.rawValue
+        let vpn = address &>> SoftwareTLB.pageShift
+        let offset = address & (SoftwareTLB.pageSize &- 1)
+        let slot = slots + Int(bitPattern: vpn & mask)
+        let readMatches: UInt = write ? 0 : 1
+        guard slot.pointee.tag | readMatches == (vpn &<< 1) | 1,
+              UInt(bitPattern: length) <= SoftwareTLB.pageSize &- offset,
+              slot.pointee.generation == generation.pointee.load(ordering: .acquiring)
+        else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: slot.pointee.hostDelta &+ address).unsafelyUnwrapped
     }
 }

@@ -101,16 +101,15 @@ func benchTLBLoad(_ kernel: Kernel, rounds: Int) throws -> Row {
         for offset in stride(from: 0, to: span, by: 8) { try memory.store(UInt64(offset), to: base + UInt(offset)) }
         _ = try memory.load(UInt64.self, from: base)  // warm every TLB entry
         for page in 0..<(span / pageSize) { _ = try memory.load(UInt64.self, from: base + UInt(page * pageSize)) }
+        let accessor = memory.accessor
         let result = try median(rounds: rounds) { () throws -> (UInt64, Int) in
             var total: UInt64 = 0
             let start = now()
             try indices.withUnsafeBufferPointer { idx in
-                var i = 0
                 for _ in 0..<(loads / idx.count) {
                     for j in 0..<idx.count {
-                        total &+= try memory.load(UInt64.self, from: base &+ idx[j])
+                        total &+= try accessor.load(UInt64.self, from: base &+ idx[j])
                     }
-                    i &+= 1
                 }
             }
             let elapsed = now() - start

@@ -52,14 +52,14 @@ import ZX
         #expect(aspace.query(va.advanced(pages: 1))?.1 == .read)
         #expect(aspace.query(va.advanced(pages: 2))?.0 == machine.dataPage(12))
         // .overwrite: replaces and bumps the generation.
-        let before = aspace.generation.load(ordering: .acquiring)
+        let before = aspace.currentGeneration
         try aspace.mapContiguous(va, machine.dataPage(20), pages: 3, flags: .read, existing: .overwrite)
         #expect(aspace.query(va.advanced(pages: 1))?.0 == machine.dataPage(21))
-        #expect(aspace.generation.load(ordering: .acquiring) != before)
+        #expect(aspace.currentGeneration != before)
         // Overwriting with the identical entry changes nothing a TLB could hold.
-        let same = aspace.generation.load(ordering: .acquiring)
+        let same = aspace.currentGeneration
         try aspace.map(va, machine.dataPage(20), flags: .read, existing: .overwrite)
-        #expect(aspace.generation.load(ordering: .acquiring) == same)
+        #expect(aspace.currentGeneration == same)
         // No read permission cannot be expressed on x86.
         #expect(throws: ZxStatus.invalidArgs) {
             try aspace.map(va.advanced(pages: 5), machine.dataPage(5), flags: .write, existing: .fail)
@@ -74,16 +74,16 @@ import ZX
         let va = VirtualAddress(0x400_0000)
         try aspace.mapContiguous(va, machine.dataPage(0), pages: 4, flags: [.read, .write], existing: .fail)
         try aspace.map(va.advanced(pages: 5), machine.dataPage(5), flags: .read, existing: .fail)
-        var generation = aspace.generation.load(ordering: .acquiring)
+        var generation = aspace.currentGeneration
         aspace.protect(va, pages: 8, flags: [.read, .execute, .uncached])
-        #expect(aspace.generation.load(ordering: .acquiring) != generation)
+        #expect(aspace.currentGeneration != generation)
         #expect(aspace.query(va.advanced(pages: 2))?.1 == [.read, .execute, .uncached])
         #expect(aspace.query(va.advanced(pages: 2))?.0 == machine.dataPage(2))
         #expect(aspace.query(va.advanced(pages: 4)) == nil)          // absent stays absent
         #expect(aspace.query(va.advanced(pages: 5))?.1 == [.read, .execute, .uncached])
-        generation = aspace.generation.load(ordering: .acquiring)
+        generation = aspace.currentGeneration
         aspace.protect(va, pages: 8, flags: [.read, .execute, .uncached])   // no-op
-        #expect(aspace.generation.load(ordering: .acquiring) == generation)
+        #expect(aspace.currentGeneration == generation)
         aspace.protect(va, pages: 2, flags: .write)                  // no read => removed
         #expect(aspace.query(va) == nil)
         #expect(aspace.query(va.advanced(pages: 1)) == nil)

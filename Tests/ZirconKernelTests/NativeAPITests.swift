@@ -91,6 +91,14 @@ import Zirconia
             var sum: UInt64 = 0
             for i in 0..<1024 { sum &+= try memory.load(UInt64.self, from: address + UInt(i * 8)) }
             #expect(sum == UInt64(1023 * 1024 / 2))
+            // The register-friendly accessor sees the same memory and faults the same way.
+            let accessor = memory.accessor
+            #expect(try accessor.load(UInt64.self, from: address + 8) == 1)
+            try accessor.store(UInt64(77), to: address + 16)
+            #expect(try memory.load(UInt64.self, from: address + 16) == 77)
+            #expect(throws: PageFault(address: address + 2 * 4096, isWrite: false, status: ZX_ERR_NOT_FOUND)) {
+                try accessor.load(UInt8.self, from: address + 2 * 4096)
+            }
             // An 8-byte store straddling the page boundary lands in both pages.
             try memory.store(UInt64(0x1122_3344_5566_7788), to: address + 4092)
             #expect(try memory.load(UInt64.self, from: address + 4092) == 0x1122_3344_5566_7788)

@@ -368,7 +368,7 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
             // Read under the aspace and VMO locks: nothing can invalidate this entry until we
             // release them, so a TLB entry tagged with this generation is valid.
             return FaultResolution(physical: page, writable: installed.contains(.write),
-                                   generation: arch.generation.load(ordering: .acquiring))
+                                   generation: arch.currentGeneration)
         }
     }
 

@@ -176,3 +176,47 @@ public final class MemoryContext {
         }
     }
 }
+
+/// The fast path for hot loops: a value copy of the calling thread's TLB view plus its
+/// MemoryContext for misses. Keep it in a local variable on the thread that made it (it must
+/// not outlive the `run` closure or cross threads).
+public struct MemoryAccessor {
+    public let context: MemoryContext
+    @usableFromInline let view: TLBView
+
+    public init(_ context: MemoryContext) {
+        self.context = context
+        self.view = context.tlb.view
+    }
+
+    /// Loads a little-endian integer from `address`.
+    @inlinable
+    public func load<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
+        view.beginAccess()
+        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) {
+            let value = pointer.loadUnaligned(as: T.self)
+            view.endAccess()
+            return value
+        }
+        view.endAccess()
+        return try context.loadSlow(type, from: address)
+    }
+
+    /// Stores a little-endian integer to `address`.
+    @inlinable
+    public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
+        view.beginAccess()
+        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) {
+            pointer.storeBytes(of: value, as: T.self)
+            view.endAccess()
+            return
+        }
+        view.endAccess()
+        try context.storeSlow(value, to: address)
+    }
+}
+
+extension MemoryContext {
+    /// A register-friendly accessor for tight loops on this thread.
+    public var accessor: MemoryAccessor { MemoryAccessor(self) }
+}
