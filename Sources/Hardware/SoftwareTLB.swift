@@ -112,39 +112,25 @@ public final class SoftwareTLB {
     /// Opens an access window: until `endAccess`, a page translated by this TLB is not freed
     /// (AccessRegistry.synchronize waits). Keep windows to one load, store or page copy.
     @inlinable @inline(__always)
-    public func beginAccess() {
-        activity.pointee.store(1, ordering: .relaxed)
-        // Orders the flag before the generation check; on x86 this emits no instruction (the
-        // hardware half is membarrier in AccessRegistry.synchronize).
-        atomicMemoryFence(ordering: .acquiringAndReleasing)
-    }
+    public func beginAccess() { view.beginAccess() }
 
     /// Closes the access window opened by `beginAccess`.
     @inlinable @inline(__always)
-    public func endAccess() {
-        activity.pointee.store(0, ordering: .releasing)
-    }
+    public func endAccess() { view.endAccess() }
 
     /// Fast path: the host pointer for `va` if a valid slot allows the access and the `length`
     /// bytes stay inside the page; else nil (call `fill`). Allocation-free.
     @inlinable @inline(__always)
     public func translate(_ va: VirtualAddress, length: Int, write: Bool) -> UnsafeMutableRawPointer? {
-        let address = va.rawValue
-        let vpn = address &>> SoftwareTLB.pageShift
-        let offset = address & (SoftwareTLB.pageSize &- 1)
-        let slot = slots + Int(bitPattern: vpn & mask)
-        let readMatches: UInt = write ? 0 : 1
-        guard slot.pointee.tag | readMatches == (vpn &<< 1) | 1,
-              UInt(bitPattern: length) <= SoftwareTLB.pageSize &- offset,
-              slot.pointee.generation == aspace.generationCell.pointee.load(ordering: .acquiring)
-        else { return nil }
+        let pointer = view.translate(va, length: length, write: write)
         #if ZIRCONIA_TLB_STATS
-        counters.pointee.hits &+= 1
+        if pointer != nil { counters.pointee.hits &+= 1 }
         #endif
-        return UnsafeMutableRawPointer(bitPattern: slot.pointee.hostDelta &+ address).unsafelyUnwrapped
+        return pointer
     }
 
     /// A register-friendly copy of this TLB's hot fields for tight loops (see `TLBView`).
+    @inlinable
     public var view: TLBView {
         TLBView(slots: slots, mask: mask, activity: activity, generation: aspace.generationCell)
     }

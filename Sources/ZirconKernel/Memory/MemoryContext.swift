@@ -53,27 +53,13 @@ public final class MemoryContext {
     /// Loads a little-endian integer from `address`.
     @inlinable
     public func load<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
-        tlb.beginAccess()
-        if let pointer = tlb.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) {
-            let value = pointer.loadUnaligned(as: T.self)
-            tlb.endAccess()
-            return value
-        }
-        tlb.endAccess()
-        return try loadSlow(type, from: address)
+        try MemoryAccessor(self).load(type, from: address)
     }
 
     /// Stores a little-endian integer to `address`.
     @inlinable
     public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
-        tlb.beginAccess()
-        if let pointer = tlb.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) {
-            pointer.storeBytes(of: value, as: T.self)
-            tlb.endAccess()
-            return
-        }
-        tlb.endAccess()
-        try storeSlow(value, to: address)
+        try MemoryAccessor(self).store(value, to: address)
     }
 
     // MARK: Slow path
@@ -184,6 +170,7 @@ public struct MemoryAccessor {
     public let context: MemoryContext
     @usableFromInline let view: TLBView
 
+    @inlinable
     public init(_ context: MemoryContext) {
         self.context = context
         self.view = context.tlb.view
