@@ -22,5 +22,6 @@ if selected("map") { rows.append(try benchMapUnmap(kernel, rounds: rounds)) }
 if selected("tlb") { rows.append(try benchTLBLoad(kernel, rounds: rounds)) }
 if selected("vmo") { rows.append(contentsOf: try benchVmoReadWrite(kernel, rounds: rounds)) }
 if selected("many") { rows.append(try benchManyMappingsFault(kernel, rounds: rounds, quick: quick)) }
+if selected("channel") { rows.append(try benchChannelWriteRead(kernel, rounds: rounds)) }
 printTable(rows)
 print("(sink \(sink & 1))")

@@ -31,6 +31,10 @@ public struct PageFault: Error, Equatable, Sendable {
 public final class MemoryContext {
     public let tlb: SoftwareTLB
     public let aspace: VmAspace
+    /// The simulated thread this context belongs to (nil for a bare context): once it is
+    /// killed, every slow path throws a `PageFault` with ZX_ERR_INTERNAL_INTR_KILLED, which
+    /// unwinds the thread like a failing kernel entry (TLB hits still complete).
+    var owner: ThreadDispatcher?
 
     public init(aspace: VmAspace, tlbEntries: Int = 256) {
         self.aspace = aspace
@@ -70,16 +74,29 @@ public final class MemoryContext {
     @usableFromInline
     func prepare(_ address: UInt, write: Bool) throws(PageFault) {
         let va = VirtualAddress(address)
-        if tlb.fill(va, write: write) != nil { return }
-        let resolution: FaultResolution
-        do {
-            resolution = try aspace.pageFault(address, write: write)
-        } catch {
-            throw PageFault(address: address, isWrite: write, status: error.rawValue)
+        try checkOwnerAlive(address, write: write)
+        if tlb.fill(va, write: write) == nil {
+            let resolution: FaultResolution
+            do {
+                resolution = try aspace.pageFault(address, write: write)
+            } catch {
+                throw PageFault(address: address, isWrite: write, status: error.rawValue)
+            }
+            if !write || resolution.writable {
+                _ = tlb.install(va, physical: resolution.physical, writable: resolution.writable,
+                                generation: resolution.generation)
+            }
         }
-        if !write || resolution.writable {
-            _ = tlb.install(va, physical: resolution.physical, writable: resolution.writable,
-                            generation: resolution.generation)
+        // Again after the fill: a kill that bumped the TLB generation before this fill read it
+        // is visible now, so no translation installed under the new generation outlives it.
+        try checkOwnerAlive(address, write: write)
+    }
+
+    /// Throws the unwinding fault if the owning thread was killed.
+    @inline(__always)
+    func checkOwnerAlive(_ address: UInt, write: Bool) throws(PageFault) {
+        if let owner, owner.isKilled {
+            throw PageFault(address: address, isWrite: write, status: ZX_ERR_INTERNAL_INTR_KILLED)
         }
     }
 

@@ -22,6 +22,8 @@ final class HandleEntry: Sendable {
     }
 
     deinit {
+        // Waits made through this handle end with it (Zircon: Dispatcher::Cancel(handle)).
+        object.cancelObservers(boundTo: ObjectIdentifier(self))
         if object.decrementHandleCount() { object.onZeroHandles() }
     }
 

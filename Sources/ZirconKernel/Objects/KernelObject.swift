@@ -14,6 +14,17 @@ import ZX
 protocol SignalObserver: AnyObject, Sendable {
     /// The object's signal state changed to `signals`. Return false to be unregistered.
     func signalsChanged(_ signals: zx_signals_t, on object: KernelObject) -> Bool
+    /// The handle entry the wait was made through (`ObjectIdentifier` of its `HandleEntry`), if
+    /// any: such waits end when that handle is destroyed, like Zircon's `Dispatcher::Cancel`.
+    var boundHandle: ObjectIdentifier? { get }
+    /// Unregistered without a match (its handle closed, `zx_port_cancel`); `signals` is the
+    /// current state. Called with the state lock held.
+    func canceled(_ signals: zx_signals_t, on object: KernelObject)
+}
+
+extension SignalObserver {
+    var boundHandle: ObjectIdentifier? { nil }
+    func canceled(_ signals: zx_signals_t, on object: KernelObject) {}
 }
 
 /// The base class of every dispatcher.
@@ -106,6 +117,42 @@ class KernelObject: @unchecked Sendable {
             return s.signals
         }
     }
+
+    /// Offers `observer` the current state first (under the lock, as Zircon's `AddObserver`
+    /// does) and registers it only if that call returned true. Returns the state.
+    @discardableResult
+    final func addObserverMatchingNow(_ observer: any SignalObserver) -> zx_signals_t {
+        state.withLock { s in
+            if observer.signalsChanged(s.signals, on: self) { s.observers.append(observer) }
+            return s.signals
+        }
+    }
+
+    /// Unregisters every observer `match` selects, calling its `canceled` (under the lock).
+    /// Returns how many there were.
+    @discardableResult
+    final func cancelObservers(where match: (any SignalObserver) -> Bool) -> Int {
+        state.withLock { s in
+            guard !s.observers.isEmpty else { return 0 }
+            var canceled = 0
+            s.observers.removeAll { observer in
+                guard match(observer) else { return false }
+                observer.canceled(s.signals, on: self)
+                canceled += 1
+                return true
+            }
+            return canceled
+        }
+    }
+
+    /// Ends the waits made through the handle entry `handle` (it is being destroyed, or moved
+    /// into a new table by a channel read).
+    final func cancelObservers(boundTo handle: ObjectIdentifier) {
+        cancelObservers { $0.boundHandle == handle }
+    }
+
+    /// Registered observers right now (diagnostics and tests).
+    final var observerCount: Int { state.withLock { $0.observers.count } }
 
     /// Unregisters `observer`; false if it was not registered (already fired and removed).
     @discardableResult

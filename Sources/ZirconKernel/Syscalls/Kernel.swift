@@ -51,6 +51,14 @@ public final class Kernel: @unchecked Sendable {
     private let nextKoid: Atomic<UInt64>
     private let random: Mutex<SplitMix64>
     private let processes = Mutex<[WeakProcess]>([])
+    private let debuglog = Mutex<DebugLog>(DebugLog())
+
+    /// The kernel log: the most recent messages plus an optional sink.
+    private struct DebugLog {
+        static let capacity = 256
+        var recent: [String] = []
+        var sink: (@Sendable (String) -> Void)?
+    }
 
     private struct WeakProcess {
         weak var process: ProcessDispatcher?
@@ -108,6 +116,28 @@ public final class Kernel: @unchecked Sendable {
         processes.withLock { list in list.compactMap(\.process) }
     }
 
+    // MARK: Kernel log
+
+    /// The most recent kernel log messages (at most 256), oldest first: crash reports of fatal
+    /// exceptions, like the lines Zircon writes to its debuglog.
+    public var recentLog: [String] { debuglog.withLock { $0.recent } }
+
+    /// Also sends every new kernel log message to `sink` (nil: keep them only in `recentLog`),
+    /// e.g. `{ fputs($0 + "\n", stderr) }`. Called on the logging thread, no kernel lock held.
+    public func setLogSink(_ sink: (@Sendable (String) -> Void)?) {
+        debuglog.withLock { $0.sink = sink }
+    }
+
+    /// Appends `message` to the kernel log.
+    func log(_ message: String) {
+        let sink: (@Sendable (String) -> Void)? = debuglog.withLock { log in
+            if log.recent.count >= DebugLog.capacity { log.recent.removeFirst() }
+            log.recent.append(message)
+            return log.sink
+        }
+        sink?(message)
+    }
+
     // MARK: Kernel services
 
     /// A fresh koid (unique in this kernel, starting at ZX_KOID_FIRST).
@@ -132,6 +162,17 @@ public final class Kernel: @unchecked Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return zx_time_t(ts.tv_sec) * 1_000_000_000 + zx_time_t(ts.tv_nsec)
+    }
+
+    /// ZX_CLOCK_MONOTONIC `timeout` from now, saturating at zx_time_t.max.
+    static func deadline(after timeout: Duration) -> zx_time_t {
+        let now = monotonicNow()
+        let (seconds, attoseconds) = timeout.components
+        guard seconds >= 0, attoseconds >= 0 else { return now }
+        let (whole, o1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, o2) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        let (deadline, o3) = now.addingReportingOverflow(total)
+        return o1 || o2 || o3 ? zx_time_t.max : deadline
     }
 
     /// ZX_INFO_KMEM_STATS from the PMM counters.

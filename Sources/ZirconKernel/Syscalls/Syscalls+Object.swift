@@ -77,10 +77,17 @@ extension Sys {
             try infoHandleValid(context, handle)
         case ZX_INFO_HANDLE_BASIC:
             try infoHandleBasic(context, handle, &out)
+        case ZX_INFO_HANDLE_COUNT:
+            try infoHandleCount(context, handle, &out)
         case ZX_INFO_PROCESS:
             try infoProcess(context, handle, &out)
         case ZX_INFO_KMEM_STATS:
             try infoKmemStats(context, handle, &out)
+        // Task topics (Syscalls+Task.swift).
+        case ZX_INFO_THREAD:
+            try infoThread(context, handle, &out)
+        case ZX_INFO_PROCESS_THREADS:
+            try infoProcessThreads(context, handle, &out)
         // VM topics (Syscalls+InfoVM.swift).
         case ZX_INFO_VMO, ZX_INFO_VMO_V1:
             try infoVmo(context, handle, topic, &out)

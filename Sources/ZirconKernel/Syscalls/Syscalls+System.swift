@@ -10,11 +10,14 @@ import ZX
 /// Kernel entry points. Every function acts as the calling thread (`ThreadContext.current`)
 /// and throws `ZxStatus`; outside `Process.run` they throw `.badState`.
 enum Sys {
-    /// The calling thread's context.
-    /// - Throws: `.badState` when called outside `Process.run`.
+    /// The calling thread's context: every kernel entry starts here.
+    /// - Throws: `.badState` when called outside `Process.run`; `.internalIntrKilled` once the
+    ///   calling thread was killed (its process is dying, `zx_task_kill`, `zx_thread_exit`):
+    ///   the error that unwinds a dying thread (see Objects/Thread.swift).
     @inline(__always)
     static func context() throws(ZxStatus) -> ThreadContext {
         guard let context = ThreadContext.current else { throw .badState }
+        guard !context.thread.isKilled else { throw .internalIntrKilled }
         return context
     }
 }

@@ -37,6 +37,7 @@ final class ThreadContext {
         self.thread = thread
         self.threadHandle = threadHandle
         self.memory = MemoryContext(aspace: process.aspace, tlb: thread.tlb)
+        self.memory.owner = thread
     }
 
     /// The calling process's handle table.
@@ -109,5 +110,104 @@ enum HostThread {
             return pthread_join(thread, nil)
         }
         if status != 0 { throw .noResources }
+    }
+
+    /// Runs `body` on a new detached OS thread (no join; completion is reported by `body`).
+    /// - Throws: `.noResources` if the thread could not be created (`body` then never runs).
+    static func spawnDetached(_ body: @escaping @Sendable () -> Void) throws(ZxStatus) {
+        let start = Unmanaged.passRetained(Start(body))
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, stackSize)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        #if canImport(Darwin)
+        var thread: pthread_t?
+        #else
+        var thread = pthread_t()
+        #endif
+        let rc = pthread_create(&thread, &attributes, { raw in
+            guard let raw else { return nil }
+            let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
+            start.body()
+            return nil
+        }, start.toOpaque())
+        if rc != 0 {
+            start.release()
+            throw .noResources
+        }
+    }
+}
+
+/// A one-shot latch: `open()` once, any number of host threads block in `wait()` until then.
+/// Used for "until the thread/process is dead" waits from the host side (no polling).
+final class HostLatch: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    // Guarded by `mutex`.
+    private var isOpen = false
+
+    init() {
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition.initialize(to: pthread_cond_t())
+        #if canImport(Darwin)
+        pthread_cond_init(condition, nil)
+        #else
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+        #endif
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Opens the latch and wakes every waiter. Idempotent.
+    func open() {
+        pthread_mutex_lock(mutex)
+        isOpen = true
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    var opened: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return isOpen
+    }
+
+    /// Blocks until the latch is open.
+    func wait() {
+        pthread_mutex_lock(mutex)
+        while !isOpen { pthread_cond_wait(condition, mutex) }
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Blocks until the latch is open or ZX_CLOCK_MONOTONIC reaches `deadline` (ns); true if open.
+    func wait(deadline: zx_time_t) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while !isOpen {
+            let now = Kernel.monotonicNow()
+            guard now < deadline else { return false }
+            #if canImport(Darwin)
+            let remaining = deadline - now
+            var relative = timespec(tv_sec: Int(remaining / 1_000_000_000),
+                                    tv_nsec: Int(remaining % 1_000_000_000))
+            _ = pthread_cond_timedwait_relative_np(condition, mutex, &relative)
+            #else
+            var absolute = timespec(tv_sec: Int(deadline / 1_000_000_000),
+                                    tv_nsec: Int(deadline % 1_000_000_000))
+            _ = pthread_cond_timedwait(condition, mutex, &absolute)
+            #endif
+        }
+        return true
     }
 }
