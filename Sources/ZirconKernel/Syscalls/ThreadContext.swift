@@ -84,29 +84,8 @@ enum HostThread {
     /// - Throws: `.noResources` if the thread could not be created.
     static func runJoined(_ body: () -> Void) throws(ZxStatus) {
         let status: Int32 = withoutActuallyEscaping(body) { escapable in
-            let start = Unmanaged.passRetained(Start(escapable))
-            var attributes = pthread_attr_t()
-            pthread_attr_init(&attributes)
-            defer { pthread_attr_destroy(&attributes) }
-            pthread_attr_setstacksize(&attributes, stackSize)
-            #if canImport(Darwin)
-            var thread: pthread_t?
-            #else
-            var thread = pthread_t()
-            #endif
-            let rc = pthread_create(&thread, &attributes, { raw in
-                guard let raw else { return nil }
-                let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
-                start.body()
-                return nil
-            }, start.toOpaque())
-            if rc != 0 {
-                start.release()
-                return rc
-            }
-            #if canImport(Darwin)
-            guard let thread else { return EINVAL }
-            #endif
+            let (rc, thread) = create(Start(escapable), detached: false)
+            guard rc == 0, let thread else { return rc == 0 ? EINVAL : rc }
             return pthread_join(thread, nil)
         }
         if status != 0 { throw .noResources }
@@ -115,12 +94,17 @@ enum HostThread {
     /// Runs `body` on a new detached OS thread (no join; completion is reported by `body`).
     /// - Throws: `.noResources` if the thread could not be created (`body` then never runs).
     static func spawnDetached(_ body: @escaping @Sendable () -> Void) throws(ZxStatus) {
-        let start = Unmanaged.passRetained(Start(body))
+        guard create(Start(body), detached: true).rc == 0 else { throw .noResources }
+    }
+
+    /// Starts an OS thread running `start.body` (which owns one +1 reference to `start`).
+    private static func create(_ start: Start, detached: Bool) -> (rc: Int32, thread: pthread_t?) {
+        let retained = Unmanaged.passRetained(start)
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setstacksize(&attributes, stackSize)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        if detached { pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED)) }
         #if canImport(Darwin)
         var thread: pthread_t?
         #else
@@ -131,11 +115,12 @@ enum HostThread {
             let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
             start.body()
             return nil
-        }, start.toOpaque())
+        }, retained.toOpaque())
         if rc != 0 {
-            start.release()
-            throw .noResources
+            retained.release()
+            return (rc, nil)
         }
+        return (0, thread)
     }
 }
 
