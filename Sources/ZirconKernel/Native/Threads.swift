@@ -14,11 +14,11 @@ final class ThreadCompletion: @unchecked Sendable {
     // Guarded by `lock`.
     private var outcome: Result<Void, any Error>?
     /// Opened after `outcome` is set.
-    let done = HostLatch()
+    let done = WaitEvent()
 
     func complete(_ outcome: Result<Void, any Error>) {
         lock.withLock { self.outcome = outcome }
-        done.open()
+        done.signal()
     }
 
     var result: Result<Void, any Error>? { lock.withLock { outcome } }
@@ -42,19 +42,19 @@ public final class ThreadHandle: Sendable {
     public var state: zx_thread_state_t { thread.infoState }
 
     /// True once the closure has ended and its outcome is available to `join()`.
-    public var hasExited: Bool { completion.done.opened }
+    public var hasExited: Bool { completion.done.isSignaled }
 
     /// Blocks until the thread has ended; rethrows what its closure threw (e.g.
     /// `ZxStatus.internalIntrKilled` if it was killed or exited through `zx_thread_exit`, or the
     /// `PageFault` that killed its process). Do not join a thread from itself.
     public func join() throws {
-        completion.done.wait()
+        _ = completion.done.wait(until: ZX_TIME_INFINITE)
         try completion.result?.get()
     }
 
     /// Like `join()`, but gives up after `timeout`: false if the thread is still running.
     public func join(timeout: Duration) throws -> Bool {
-        guard completion.done.wait(deadline: Kernel.deadline(after: timeout)) else { return false }
+        guard completion.done.wait(until: Kernel.deadline(after: timeout)) else { return false }
         try completion.result?.get()
         return true
     }

@@ -36,7 +36,7 @@ final class ProcessDispatcher: KernelObject, @unchecked Sendable {
     private var _lastException: ExceptionRecord?
 
     /// Opened at the end of the death (after ZX_PROCESS_TERMINATED): host-side waits.
-    private let terminated = HostLatch()
+    private let terminated = WaitEvent()
 
     private init(kernel: Kernel, koid: zx_koid_t, name: String, aspace: VmAspace,
                  rootVmar: VmarDispatcher) {
@@ -92,7 +92,7 @@ final class ProcessDispatcher: KernelObject, @unchecked Sendable {
     var lastException: ExceptionRecord? { lock.withLock { _lastException } }
     /// True once the process is completely dead: handles closed, address space destroyed,
     /// ZX_PROCESS_TERMINATED asserted.
-    var isTerminated: Bool { terminated.opened }
+    var isTerminated: Bool { terminated.isSignaled }
 
     // MARK: Threads
 
@@ -227,10 +227,10 @@ final class ProcessDispatcher: KernelObject, @unchecked Sendable {
     }
 
     /// Blocks the calling host thread until the process is completely dead.
-    func waitTerminated() { terminated.wait() }
+    func waitTerminated() { _ = terminated.wait(until: ZX_TIME_INFINITE) }
 
     /// Blocks until the process is completely dead or `deadline` passes; true if dead.
-    func waitTerminated(deadline: zx_time_t) -> Bool { terminated.wait(deadline: deadline) }
+    func waitTerminated(deadline: zx_time_t) -> Bool { terminated.wait(until: deadline) }
 
     private func finalize() {
         // Zircon's FinishDeadTransition: the handle table, then the address space, then the
@@ -239,7 +239,7 @@ final class ProcessDispatcher: KernelObject, @unchecked Sendable {
         withExtendedLifetime(closing) {}
         aspace.destroy()
         updateSignals(set: ZX_PROCESS_TERMINATED)
-        terminated.open()
+        terminated.signal()
     }
 
     // MARK: Info

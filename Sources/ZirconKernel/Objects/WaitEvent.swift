@@ -49,11 +49,12 @@ final class WaitEvent: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Wakes the waiter (now or when it comes to wait). Idempotent.
+    /// Wakes every waiter (now or when they come to wait). Idempotent. Also serves as the
+    /// host-side one-shot latch for "until the thread/process is dead" waits.
     func signal() {
         pthread_mutex_lock(mutex)
         signaled = true
-        pthread_cond_signal(cond)
+        pthread_cond_broadcast(cond)
         pthread_mutex_unlock(mutex)
     }
 
