@@ -25,34 +25,6 @@ private final class Counter: Sendable {
     func increment() { value.wrappingAdd(1, ordering: .relaxed) }
 }
 
-/// Runs `body(i)` on `count` fresh host OS threads at once and joins them all.
-private func onHostThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    final class Start: @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-    var threads: [pthread_t] = []
-    for i in 0..<count {
-        let start = Unmanaged.passRetained(Start { body(i) }).toOpaque()
-        #if canImport(Darwin)
-        var thread: pthread_t?
-        #else
-        var thread = pthread_t()
-        #endif
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Start>.fromOpaque(raw).takeRetainedValue().body()
-            return nil
-        }, start)
-        #expect(rc == 0)
-        #if canImport(Darwin)
-        if let thread { threads.append(thread) }
-        #else
-        threads.append(thread)
-        #endif
-    }
-    for thread in threads { pthread_join(thread, nil) }
-}
 
 /// ZX_INFO_KMEM_STATS through a root-resource handle (call inside `run`).
 private func kmemStats(_ resource: zx_handle_t) -> (zx_status_t, zx_info_kmem_stats_t) {

@@ -12,34 +12,6 @@ import Synchronization
 import Testing
 import Zirconia
 
-/// Runs `body(i)` for i in 0..<count, each on its own host OS thread, and joins them all.
-private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    final class Start: @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-    var threads: [pthread_t] = []
-    for i in 0..<count {
-        let start = Unmanaged.passRetained(Start { body(i) }).toOpaque()
-        #if canImport(Darwin)
-        var thread: pthread_t?
-        #else
-        var thread = pthread_t()
-        #endif
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Start>.fromOpaque(raw).takeRetainedValue().body()
-            return nil
-        }, start)
-        precondition(rc == 0, "pthread_create failed")
-        #if canImport(Darwin)
-        if let thread { threads.append(thread) }
-        #else
-        threads.append(thread)
-        #endif
-    }
-    for thread in threads { pthread_join(thread, nil) }
-}
 
 /// A reusable barrier on a pthread mutex and condition variable (no timeouts, no sleeps).
 private final class Barrier: @unchecked Sendable {
@@ -120,7 +92,7 @@ private func filledVmo(pages: Int, _ value: UInt64) -> zx_handle_t {
             let failures = Failures()
             let base = region.addr + UInt(2 * P)
             let vmar = region.handle
-            onThreads(readers + 1) { index in
+            onHostThreads(readers + 1) { index in
                 do {
                     try process.run {
                         for round in 0..<rounds {
@@ -214,7 +186,7 @@ private func filledVmo(pages: Int, _ value: UInt64) -> zx_handle_t {
             let progress = Progress()
             let failures = Failures()
             let base = region.addr, vmar = region.handle
-            onThreads(3) { index in
+            onHostThreads(3) { index in
                 do {
                     try process.run {
                         var rng = UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15
@@ -291,7 +263,7 @@ private func filledVmo(pages: Int, _ value: UInt64) -> zx_handle_t {
             check.status(m.status, ZX_OK, "map")
             let failures = Failures()
             let start = Barrier(parties: writers)
-            onThreads(writers) { index in
+            onHostThreads(writers) { index in
                 do {
                     try process.run {
                         start.wait()
@@ -333,7 +305,7 @@ private func filledVmo(pages: Int, _ value: UInt64) -> zx_handle_t {
             let progress = Progress()
             let failures = Failures()
             let base = region.addr, vmar = region.handle
-            onThreads(4) { index in
+            onHostThreads(4) { index in
                 do {
                     try process.run {
                         var rng = UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15
