@@ -36,12 +36,16 @@ let package = Package(
         .target(name: "CHostSupport"),
         // The emulated machine: RAM, x86-64 page tables, software TLB, MMU.
         .target(name: "Hardware", dependencies: ["ZX", "KernelContainers", "CHostSupport"], swiftSettings: kernelLayer),
+        // Flattened device tree (DTB) parsing and building. Pure data; knows nothing of the kernel.
+        .target(name: "DeviceTree", swiftSettings: strict),
+        // Register-level models of the emulated machine's devices, behind Hardware's MmioDevice.
+        .target(name: "Devices", dependencies: ["ZX", "Hardware"], swiftSettings: strict),
         // The VM core: PMM, VMOs, VMARs, mappings, the fault path. No handles, no rights.
         .target(name: "VM", dependencies: ["ZX", "KernelContainers", "Hardware"], swiftSettings: kernelLayer),
         // Kernel objects and syscalls: handles, rights, processes, threads, zx_*, the Swift-native API.
         .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "Hardware", "VM"], swiftSettings: kernelLayer),
         // The public library: re-exports the surface.
-        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware"], swiftSettings: strict),
+        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices"], swiftSettings: strict),
         .executableTarget(
             name: "zirconia",
             dependencies: ["Zirconia", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -51,6 +55,10 @@ let package = Package(
         .testTarget(name: "ZXTests", dependencies: ["ZX"], swiftSettings: strict),
         .testTarget(name: "KernelContainersTests", dependencies: ["KernelContainers"], swiftSettings: strict),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware"], swiftSettings: strict),
+        .testTarget(
+            name: "DeviceTreeTests", dependencies: ["DeviceTree"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Hardware"], swiftSettings: strict),
         .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),
         .testTarget(name: "ZirconKernelTests", dependencies: ["Zirconia"], swiftSettings: strict),
     ]

@@ -6,3 +6,5 @@
 @_exported import ZirconKernel
 @_exported import VM
 @_exported import Hardware
+@_exported import DeviceTree
+@_exported import Devices

@@ -1,0 +1,1 @@
+// DeviceTree: flattened device tree (DTB) parsing. (Being built; see issue 4.)
