@@ -42,7 +42,7 @@ import ZX
             let counts = Counts()
             let vmo = try VmObjectPaged.create(pmm: pmm, size: 2 * P64)
             vmo.userId = 7
-            vmo.setChildCountObserver { counts.seen.append($0) }
+            vmo.setChildCountObserver { count, _ in counts.seen.append(count) }
             var child: VmObjectPaged? = try vmo.createSnapshot(offset: 0, size: P64, resizable: false)
             child?.userId = 8
             var grandchild: VmObjectPaged? = try child?.createSlice(offset: 0, size: P64)

@@ -372,8 +372,24 @@ final class VmCowPages {
     }
 }
 
-/// An unowned reference kept in a list (children, aliases); the referent removes itself from
-/// every list before it dies, under the hierarchy lock.
-struct UnownedPaged {
-    unowned(unsafe) let object: VmObjectPaged
+/// A reference kept in a list (children, aliases) or as `parentVmo` that does not keep its
+/// referent alive; the referent removes itself from every list before it dies, under the
+/// hierarchy lock. It is reached only through `withObject`, which never retains: a temporary
+/// strong reference taken under the hierarchy lock could become the last one (another thread
+/// drops its own meanwhile) and its release would then run the referent's deinit — which takes
+/// the hierarchy lock — inside the lock.
+struct UnownedPaged: Equatable {
+    private let reference: Unmanaged<VmObjectPaged>
+
+    init(_ object: VmObjectPaged) { reference = .passUnretained(object) }
+
+    /// Runs `body` on the referent without retaining it. Hierarchy lock held.
+    @inline(__always)
+    func withObject<Result>(_ body: (VmObjectPaged) throws -> Result) rethrows -> Result {
+        try reference._withUnsafeGuaranteedRef(body)
+    }
+
+    static func == (lhs: UnownedPaged, rhs: UnownedPaged) -> Bool {
+        lhs.reference.toOpaque() == rhs.reference.toOpaque()
+    }
 }

@@ -26,7 +26,7 @@ extension VmObjectPaged {
         guard !isContiguous else { throw .invalidArgs }
         guard offset.isPageAligned else { throw .invalidArgs }
         guard let rounded = size.pageRoundedUp, rounded <= maxVmoSize else { throw .outOfRange }
-        return try lock.withLock { () throws(ZxStatus) -> VmObjectPaged in
+        let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard cachePolicyLocked == 0 else { throw .badState }
             guard owner.pinnedCount == 0 else { throw .badState }
             guard let childRoot = rootOffset.checkedAdd(offset), childRoot.checkedAdd(rounded) != nil else {
@@ -43,9 +43,10 @@ extension VmObjectPaged {
             let child = VmObjectPaged(pmm: pmm, hierarchy: hierarchy, kind: .snapshot,
                                       options: resizable ? [.resizable] : [], node: leaf,
                                       size: rounded, contentSize: size, rootOffset: childRoot)
-            addChildLocked(child)
-            return child
+            return (child, addChildLocked(child))
         }
+        notice?.deliver()
+        return child
     }
 
     /// A window [offset, offset+size) onto this VMO's pages: writes either way are shared.
@@ -55,17 +56,18 @@ extension VmObjectPaged {
     public func createSlice(offset: UInt64, size: UInt64) throws(ZxStatus) -> VmObjectPaged {
         guard offset.isPageAligned else { throw .invalidArgs }
         guard let rounded = size.pageRoundedUp, rounded <= maxVmoSize else { throw .outOfRange }
-        return try lock.withLock { () throws(ZxStatus) -> VmObjectPaged in
+        let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard let end = offset.checkedAdd(rounded), end <= viewSizeLocked else { throw .invalidArgs }
             guard !isResizable else { throw .notSupported }
             guard cachePolicyLocked == 0 || isContiguous else { throw .badState }
             let child = VmObjectPaged(pmm: pmm, hierarchy: hierarchy, kind: .slice, options: [], node: node,
                                       nodeOffset: nodeOffset + offset, aliasParent: self, size: rounded,
                                       contentSize: size, rootOffset: rootOffset &+ offset)
-            owner.aliases.append(UnownedPaged(object: child))
-            addChildLocked(child)
-            return child
+            owner.aliases.append(UnownedPaged(child))
+            return (child, addChildLocked(child))
         }
+        notice?.deliver()
+        return child
     }
 
     /// A second VMO for the same pages, size and content size; `resizable` only says whether it
@@ -76,22 +78,23 @@ extension VmObjectPaged {
         guard offset == 0, size == 0 else { throw .invalidArgs }
         guard !isContiguous else { throw .notSupported }
         guard !resizable || isResizable else { throw .notSupported }
-        return try lock.withLock { () throws(ZxStatus) -> VmObjectPaged in
+        let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard cachePolicyLocked == 0 else { throw .badState }
             let child = VmObjectPaged(pmm: pmm, hierarchy: hierarchy, kind: .reference, options: [], node: node,
                                       nodeOffset: nodeOffset, aliasParent: self, size: 0, contentSize: 0,
                                       rootOffset: rootOffset)
-            owner.aliases.append(UnownedPaged(object: child))
-            addChildLocked(child)
-            return child
+            owner.aliases.append(UnownedPaged(child))
+            return (child, addChildLocked(child))
         }
+        notice?.deliver()
+        return child
     }
 
     // MARK: The visible parent/children relation
 
     /// The `userId` (koid) of the VMO this one was created from, or of the nearest live ancestor
     /// once that died; 0 for roots.
-    public var parentUserId: UInt64 { lock.withLock { parentVmo?.userId ?? 0 } }
+    public var parentUserId: UInt64 { lock.withLock { parentVmo?.withObject { $0.userId } ?? 0 } }
 
     /// Live direct children (ZX_INFO_VMO.num_children).
     public var childCount: Int { lock.withLock { childVmos.count } }
@@ -99,35 +102,60 @@ extension VmObjectPaged {
     /// True for SNAPSHOT-type children (ZX_INFO_VMO_IS_COW_CLONE).
     public var isCowClone: Bool { kind == .snapshot }
 
-    /// Installs the hook told the new child count whenever it changes. It runs with the hierarchy
-    /// lock held, so it must only record the count (the dispatcher updates its signals).
-    public func setChildCountObserver(_ observer: @escaping @Sendable (Int) -> Void) {
+    /// Installs the hook told the new child count whenever it changes. It runs after the change,
+    /// without the hierarchy lock, before the call that changed the count returns; notices of
+    /// racing changes may arrive out of order, so it must apply only the highest `sequence`.
+    public func setChildCountObserver(_ observer: @escaping @Sendable (_ count: Int, _ sequence: UInt64) -> Void) {
         lock.withLock { childCountObserver = observer }
     }
 
-    func addChildLocked(_ child: VmObjectPaged) {
-        child.parentVmo = self
-        childVmos.append(UnownedPaged(object: child))
-        childCountObserver?(childVmos.count)
+    /// Records `child` as a direct child. Returns the notice for this VMO's child-count observer,
+    /// which the caller delivers once the hierarchy lock is dropped (see `ChildCountNotice`).
+    func addChildLocked(_ child: VmObjectPaged) -> ChildCountNotice? {
+        child.parentVmo = UnownedPaged(self)
+        childVmos.append(UnownedPaged(child))
+        return childCountNoticeLocked()
     }
 
     /// Leaves the parent's children list and hands this VMO's children to the parent, so a
-    /// surviving grandchild keeps the grandparent's ZX_VMO_ZERO_CHILDREN deasserted.
-    func leaveChildTreeLocked() {
-        let me = ObjectIdentifier(self)
+    /// surviving grandchild keeps the grandparent's ZX_VMO_ZERO_CHILDREN deasserted. Returns the
+    /// parent's child-count notice, to deliver after the hierarchy lock is dropped.
+    func leaveChildTreeLocked() -> ChildCountNotice? {
+        let me = UnownedPaged(self)
         let orphans = childVmos
         childVmos = []
         let parent = parentVmo
         parentVmo = nil
         for orphan in orphans {
-            orphan.object.parentVmo = parent
+            orphan.withObject { $0.parentVmo = parent }
         }
-        guard let parent else { return }
-        let before = parent.childVmos.count
-        parent.childVmos.removeAll { ObjectIdentifier($0.object) == me }
-        parent.childVmos += orphans
-        if parent.childVmos.count != before {
-            parent.childCountObserver?(parent.childVmos.count)
+        guard let parent else { return nil }
+        return parent.withObject { parent -> ChildCountNotice? in
+            let before = parent.childVmos.count
+            parent.childVmos.removeAll { $0 == me }
+            parent.childVmos += orphans
+            return parent.childVmos.count != before ? parent.childCountNoticeLocked() : nil
         }
     }
+
+    /// The notice telling this VMO's observer its current child count, stamped with a sequence
+    /// number so the observer can drop a notice that arrives after a newer one.
+    func childCountNoticeLocked() -> ChildCountNotice? {
+        guard let observer = childCountObserver else { return nil }
+        childCountSequence &+= 1
+        return ChildCountNotice(observer: observer, count: childVmos.count, sequence: childCountSequence)
+    }
+}
+
+/// A change of a VMO's child count, delivered to its observer after the hierarchy lock is
+/// dropped. Calling the observer under the lock would be a deadlock waiting to happen: the
+/// observer's owner (the dispatcher) may lose its last reference on another thread meanwhile,
+/// and releasing it inside the lock would run its teardown — which takes the hierarchy lock.
+/// Notices from racing threads can arrive out of order; the sequence number orders them.
+public struct ChildCountNotice: Sendable {
+    let observer: @Sendable (_ count: Int, _ sequence: UInt64) -> Void
+    let count: Int
+    let sequence: UInt64
+
+    func deliver() { observer(count, sequence) }
 }

@@ -59,11 +59,13 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     var aliases: [UnownedPaged] = []
     /// The VMO this one was created from while it lives; a child of a dead VMO is re-homed to the
     /// dead VMO's parent (Zircon: ~VmObjectPaged). Unowned: a dying parent re-homes its children.
-    unowned(unsafe) var parentVmo: VmObjectPaged?
+    var parentVmo: UnownedPaged?
     /// Live direct children (ZX_INFO_VMO.num_children).
     var childVmos: [UnownedPaged] = []
     /// Told the new child count whenever it changes (the dispatcher's ZX_VMO_ZERO_CHILDREN).
-    var childCountObserver: (@Sendable (Int) -> Void)?
+    var childCountObserver: (@Sendable (_ count: Int, _ sequence: UInt64) -> Void)?
+    /// Stamps child-count notices so a late one cannot overwrite a newer one.
+    var childCountSequence: UInt64 = 0
 
     init(pmm: PMM, hierarchy: VmHierarchy, kind: Kind, options: VmObjectOptions, node: VmCowPages,
          nodeOffset: UInt64 = 0, aliasParent: VmObjectPaged? = nil, size: UInt64, contentSize: UInt64,
@@ -110,16 +112,18 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     /// its parent's children list, hands its own children to its parent, and — if it owns a
     /// leaf — takes the leaf out of the copy-on-write tree, freeing what nobody else can see.
     deinit {
-        lock.withLock {
-            let me = ObjectIdentifier(self)
+        let notice = lock.withLock { () -> ChildCountNotice? in
+            let me = UnownedPaged(self)
             if let owner = aliasOwner {
-                owner.aliases.removeAll { ObjectIdentifier($0.object) == me }
+                owner.aliases.removeAll { $0 == me }
             }
-            leaveChildTreeLocked()
+            let notice = leaveChildTreeLocked()
             if aliasOwner == nil {
                 releasePages(node.detachLocked())
             }
+            return notice
         }
+        notice?.deliver()
     }
 
     // MARK: Views
@@ -186,10 +190,11 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         let owner = self.owner
         owner.rangeChangeUpdateLocked(offset: start, length: end - start)
         for alias in owner.aliases {
-            let view = alias.object
-            guard end > view.nodeOffset else { continue }
-            let low = start > view.nodeOffset ? start - view.nodeOffset : 0
-            view.rangeChangeUpdateLocked(offset: low, length: end - view.nodeOffset - low)
+            alias.withObject { view in
+                guard end > view.nodeOffset else { return }
+                let low = start > view.nodeOffset ? start - view.nodeOffset : 0
+                view.rangeChangeUpdateLocked(offset: low, length: end - view.nodeOffset - low)
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //
 // Zircon counterpart: zircon/kernel/object/vm_object_dispatcher.cc.
 
+import Synchronization
 import VM
 import ZX
 
@@ -17,15 +18,28 @@ final class VmoDispatcher: KernelObject, @unchecked Sendable {
         self.isImmutable = immutable
         super.init(koid: koid)
         vmo.userId = koid
-        // A new VMO has no children (§4.6). The VM tells us whenever the count changes, with the
-        // hierarchy lock held, so creating a child deasserts the signal before the call returns
-        // and the last child's death (its last handle or mapping) reasserts it.
+        // A new VMO has no children (§4.6). The VM tells us whenever the count changes, before
+        // the call that changed it returns: creating a child deasserts the signal before
+        // zx_vmo_create_child returns, the last child's death (its last handle or mapping)
+        // reasserts it.
         updateSignals(set: ZX_VMO_ZERO_CHILDREN)
-        vmo.setChildCountObserver { [weak self] count in
+        vmo.setChildCountObserver { [weak self] count, sequence in
+            self?.childCountChanged(to: count, sequence: sequence)
+        }
+    }
+
+    /// The sequence number of the last child-count notice applied. Notices of racing clones and
+    /// closes can arrive out of order; an older one must not undo a newer one.
+    private let appliedChildSequence = Mutex<UInt64>(0)
+
+    private func childCountChanged(to count: Int, sequence: UInt64) {
+        appliedChildSequence.withLock { applied in
+            guard sequence > applied else { return }
+            applied = sequence
             if count == 0 {
-                self?.updateSignals(set: ZX_VMO_ZERO_CHILDREN)
+                updateSignals(set: ZX_VMO_ZERO_CHILDREN)
             } else {
-                self?.updateSignals(clear: ZX_VMO_ZERO_CHILDREN)
+                updateSignals(clear: ZX_VMO_ZERO_CHILDREN)
             }
         }
     }
