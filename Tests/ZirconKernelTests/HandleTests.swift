@@ -14,7 +14,7 @@ private func inProcess<T>(_ body: () throws -> T) throws -> T {
     return try process.run(body)
 }
 
-private func basicInfo(_ handle: zx_handle_t) -> (zx_status_t, zx_info_handle_basic_t) {
+func basicInfo(_ handle: zx_handle_t) -> (zx_status_t, zx_info_handle_basic_t) {
     var info = zx_info_handle_basic_t()
     var actual = 0, avail = 0
     let status = zx_object_get_info(handle, ZX_INFO_HANDLE_BASIC, &info,

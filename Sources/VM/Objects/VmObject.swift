@@ -23,9 +23,20 @@ public struct VmObjectOptions: OptionSet, Sendable {
 /// VmObjectPaged::max_size() (leaves room for page-list node arithmetic).
 public let maxVmoSize: UInt64 = UInt64.max & ~(UInt64(32 * PageGeometry.size) - 1)
 
+/// What every VMO and page node of one copy-on-write hierarchy shares: the hierarchy lock and
+/// whether any of them was ever mapped. A root VMO creates one; its children (snapshots, slices,
+/// references, and theirs) join it.
+final class VmHierarchy: @unchecked Sendable {
+    let lock = KernelLock()
+    /// True once any VMO of the hierarchy was mapped; guarded by `lock`. Pages move between the
+    /// hierarchy's nodes, so the flag cannot be per object (see `VmObject.releasePages`).
+    var everMapped = false
+}
+
 public class VmObject: @unchecked Sendable {
     /// The hierarchy lock. Guards size, pages, mappings, and everything mutable below.
     public let lock: KernelLock
+    let hierarchy: VmHierarchy
     public let pmm: PMM
     /// The koid of the dispatcher that owns this VMO (0 until set). Used for info and traces only.
     public var userId: UInt64 = 0
@@ -35,9 +46,10 @@ public class VmObject: @unchecked Sendable {
     private var storedName = ""
     private let nameLock = KernelLock()
 
-    init(pmm: PMM, lock: KernelLock) {
+    init(pmm: PMM, hierarchy: VmHierarchy) {
         self.pmm = pmm
-        self.lock = lock
+        self.hierarchy = hierarchy
+        self.lock = hierarchy.lock
     }
 
     /// Name (ZX_PROP_NAME), truncated to 31 bytes on set as Zircon does.
@@ -119,14 +131,14 @@ public class VmObject: @unchecked Sendable {
         lock.withLock {
             mapping.indexInVmo = mappings.count
             mappings.append(mapping)
-            everMapped = true
+            hierarchy.everMapped = true
         }
     }
 
-    /// True once any mapping of this VMO existed: a thread may then still be finishing an
-    /// access to one of its pages through a stale translation, so pages must not be freed
-    /// before `AccessRegistry.synchronize` (see `releasePages`).
-    var everMapped = false
+    /// True once any mapping of a VMO of this hierarchy existed: a thread may then still be
+    /// finishing an access to one of its pages through a stale translation, so pages must not be
+    /// freed before `AccessRegistry.synchronize` (see `releasePages`).
+    var everMapped: Bool { hierarchy.everMapped }
 
     /// Returns data pages to the PMM, first waiting out any access that could still use them
     /// through a translation removed moments ago (the shootdown acknowledgement).

@@ -1,26 +1,48 @@
-// VmObjectPaged: the anonymous, demand-paged VMO — zx_vmo_create's object. Pages are committed on
-// first write (or explicit COMMIT); until then every page reads as the PMM's singleton zero page.
+// VmObjectPaged: the anonymous, demand-paged VMO — zx_vmo_create's object and every child of it.
+// Pages are committed on first write (or explicit COMMIT); until then every page reads as the
+// PMM's singleton zero page. The pages themselves live in `VmCowPages` nodes: a root VMO or a
+// snapshot owns a leaf node; a slice or a reference is a window onto its owner's leaf.
 //
-// Zircon counterpart: zircon/kernel/vm/vm_object_paged.cc with the page ownership parts of
-// vm_cow_pages.cc (copy-on-write children arrive with the clone work and will move page ownership
-// into a shared hierarchy; the lock is already a hierarchy lock so children can share it).
-// Lock domain: `lock` (the hierarchy lock).
+// Zircon counterpart: zircon/kernel/vm/vm_object_paged.cc (the visible object: size, content
+// size, mappings, the children list and the re-homing of children when a VMO dies).
+// Lock domain: `lock`, the hierarchy lock shared by every VMO and node of one tree.
+//
+// This file: the object, its life cycle, and the page helpers every operation uses.
+// VmObjectPaged+Ops.swift: read/write, range operations, resize, properties, the fault path.
+// VmObjectPaged+Children.swift: creating snapshots, slices and references; the children list.
 
 import Hardware
 import KernelContainers
 import ZX
 
 public final class VmObjectPaged: VmObject, @unchecked Sendable {
+    /// How this VMO came to be (ZX_INFO_VMO: IS_COW_CLONE for `.snapshot`; parent_koid).
+    public enum Kind: Sendable, Equatable {
+        case root, snapshot, slice, reference
+    }
+
+    public let kind: Kind
     let options: VmObjectOptions
-    var pages = VmPageList()
+    /// The leaf this VMO reads and writes: its own (root, snapshot) or its owner's (slice, reference).
+    let node: VmCowPages
+    /// Offset of this VMO's byte 0 inside `node` (non-zero only for slices).
+    let nodeOffset: UInt64
+    /// Slices and references: the VMO owning `node`; nil for owners. Strong: an alias keeps the
+    /// pages it shows (and so their owner) alive.
+    let aliasOwner: VmObjectPaged?
+    /// Slices and references: the VMO they were created from (kept alive).
+    let aliasParent: VmObjectPaged?
+    /// References: the nearest non-reference ancestor, whose size and content size they share.
+    let sizeSource: VmObjectPaged?
+    /// Offset of byte 0 from the root of the copy-on-write tree; checked for overflow on creation
+    /// and on resize (reference §3.10 step 6, §3.12).
+    let rootOffset: UInt64
+    /// Size and content size of owners and slices (references use `sizeSource`'s).
     var sizeBytes: UInt64
     /// ZX_PROP_VMO_CONTENT_SIZE: byte-granular, independent of the page-rounded size.
     var contentSizeBytes: UInt64
-    /// The ZX_CACHE_POLICY_* value new mappings use.
+    /// The ZX_CACHE_POLICY_* value new mappings use (owners; aliases use their owner's).
     var cachePolicyValue: UInt32 = 0
-    /// Set once a read fault maps the zero page for this VMO, so committing a page must first
-    /// remove stale zero-page translations from every mapping.
-    var mayHaveZeroPageMappings = false
     /// ZX_INFO_VMO.committed_change_events: how often the kernel, *without* a user request,
     /// changed what committed_bytes reports (Zircon's zx_info_vmo_t doc; its VmObjectDispatcher
     /// reports the reclamation event count). Only reclamation (discard) counts, not commits,
@@ -33,19 +55,40 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     var discarded = false
     /// Pinned pages (BTI pins arrive with device memory); shrinking over them fails.
     var pinnedCount = 0
+    /// Owners: the live slices and references showing `node`, which must hear about page changes.
+    var aliases: [UnownedPaged] = []
+    /// The VMO this one was created from while it lives; a child of a dead VMO is re-homed to the
+    /// dead VMO's parent (Zircon: ~VmObjectPaged). Unowned: a dying parent re-homes its children.
+    var parentVmo: UnownedPaged?
+    /// Live direct children (ZX_INFO_VMO.num_children).
+    var childVmos: [UnownedPaged] = []
+    /// Told the new child count whenever it changes (the dispatcher's ZX_VMO_ZERO_CHILDREN).
+    var childCountObserver: (@Sendable (_ count: Int, _ sequence: UInt64) -> Void)?
+    /// Stamps child-count notices so a late one cannot overwrite a newer one.
+    var childCountSequence: UInt64 = 0
 
-    private init(pmm: PMM, size: UInt64, contentSize: UInt64, options: VmObjectOptions) {
+    init(pmm: PMM, hierarchy: VmHierarchy, kind: Kind, options: VmObjectOptions, node: VmCowPages,
+         nodeOffset: UInt64 = 0, aliasParent: VmObjectPaged? = nil, size: UInt64, contentSize: UInt64,
+         rootOffset: UInt64 = 0) {
+        self.kind = kind
         self.options = options
+        self.node = node
+        self.nodeOffset = nodeOffset
+        self.aliasParent = aliasParent
+        self.aliasOwner = aliasParent.map { $0.aliasOwner ?? $0 }
+        self.sizeSource = kind == .reference ? aliasParent.map { $0.sizeSource ?? $0 } : nil
+        self.rootOffset = rootOffset
         self.sizeBytes = size
         self.contentSizeBytes = contentSize
-        super.init(pmm: pmm, lock: KernelLock())
+        super.init(pmm: pmm, hierarchy: hierarchy)
     }
 
     /// Creates a VMO of `size` bytes (rounded up to pages). Zircon: VmObjectPaged::Create.
     /// - Throws: `.outOfRange` if rounding overflows or exceeds the maximum VMO size.
     public static func create(pmm: PMM, size: UInt64, options: VmObjectOptions = []) throws(ZxStatus) -> VmObjectPaged {
         guard let rounded = size.pageRoundedUp, rounded <= maxVmoSize else { throw .outOfRange }
-        return VmObjectPaged(pmm: pmm, size: rounded, contentSize: size, options: options)
+        return VmObjectPaged(pmm: pmm, hierarchy: VmHierarchy(), kind: .root, options: options,
+                             node: VmCowPages(hidden: false), size: rounded, contentSize: size)
     }
 
     /// Creates a physically contiguous, fully committed VMO (zx_vmo_create_contiguous).
@@ -53,337 +96,208 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         guard size > 0, size.isPageAligned, size <= maxVmoSize else { throw .invalidArgs }
         let count = Int(size >> UInt64(PageGeometry.shift))
         let first = try pmm.allocContiguous(pages: count, alignmentLog2: alignmentLog2)
-        let vmo = VmObjectPaged(pmm: pmm, size: size, contentSize: size, options: [.contiguous])
+        let vmo = VmObjectPaged(pmm: pmm, hierarchy: VmHierarchy(), kind: .root, options: [.contiguous],
+                                node: VmCowPages(hidden: false), size: size, contentSize: size)
         for i in 0..<count {
             let offset = UInt64(i) << UInt64(PageGeometry.shift)
-            vmo.pages.set(offset, .page(PhysicalAddress(first.rawValue + offset)))
+            vmo.node.pages.set(offset, .page(PhysicalAddress(first.rawValue + offset)))
         }
         vmo.hasPageListMetadata = true
         vmo.pinnedCount = count
         return vmo
     }
 
+    /// A VMO dies when its last handle and its last mapping are gone (and, for a VMO with slices
+    /// or references, when they are gone too: they hold it). It leaves its owner's alias list and
+    /// its parent's children list, hands its own children to its parent, and — if it owns a
+    /// leaf — takes the leaf out of the copy-on-write tree, freeing what nobody else can see.
     deinit {
-        releasePages(pages.removeAll())
+        let notice = lock.withLock { () -> ChildCountNotice? in
+            let me = UnownedPaged(self)
+            if let owner = aliasOwner {
+                owner.aliases.removeAll { $0 == me }
+            }
+            let notice = leaveChildTreeLocked()
+            if aliasOwner == nil {
+                releasePages(node.detachLocked())
+            }
+            return notice
+        }
+        notice?.deliver()
     }
 
-    // MARK: Properties
+    // MARK: Views
 
-    override var sizeLocked: UInt64 { sizeBytes }
+    /// The VMO whose leaf this one shows: itself for roots and snapshots.
+    @inline(__always) var owner: VmObjectPaged { aliasOwner ?? self }
+
+    /// The current size (references: their source's, which may change).
+    var viewSizeLocked: UInt64 { sizeSource?.sizeBytes ?? sizeBytes }
+
+    override var sizeLocked: UInt64 { viewSizeLocked }
     public override var isPaged: Bool { true }
-    public override var isResizable: Bool { options.contains(.resizable) }
-    public override var isContiguous: Bool { options.contains(.contiguous) }
-    public override var isDiscardable: Bool { options.contains(.discardable) }
-    public override var committedBytes: UInt64 {
-        lock.withLock { UInt64(pages.pageCount) << UInt64(PageGeometry.shift) }
+    /// Roots and snapshots: created resizable. References: their source is. Slices: never.
+    public override var isResizable: Bool {
+        switch kind {
+        case .root, .snapshot: options.contains(.resizable)
+        case .slice: false
+        case .reference: sizeSource?.isResizable ?? false
+        }
     }
-    public override var cachePolicy: UInt32 { lock.withLock { cachePolicyValue } }
-    override var cachePolicyLocked: UInt32 { cachePolicyValue }
-    public var changeEvents: UInt64 { lock.withLock { committedChangeEvents } }
+    public override var isContiguous: Bool { owner.options.contains(.contiguous) }
+    public override var isDiscardable: Bool { owner.options.contains(.discardable) }
+    public override var cachePolicy: UInt32 { lock.withLock { owner.cachePolicyValue } }
+    override var cachePolicyLocked: UInt32 { owner.cachePolicyValue }
+    public var changeEvents: UInt64 { lock.withLock { owner.committedChangeEvents } }
     /// Bytes of page-list bookkeeping (0 until the first page is stored).
-    public var metadataBytes: UInt64 { lock.withLock { hasPageListMetadata ? UInt64(PageGeometry.size) : 0 } }
-    public var contentSize: UInt64 { lock.withLock { contentSizeBytes } }
+    public var metadataBytes: UInt64 {
+        lock.withLock { owner.hasPageListMetadata ? UInt64(PageGeometry.size) : 0 }
+    }
+    public var contentSize: UInt64 { lock.withLock { (sizeSource ?? self).contentSizeBytes } }
+
+    /// Bytes attributed to this VMO (reference §4.5): a root's or snapshot's own pages plus the
+    /// shared pages it is the first to see. Slices and references report 0: their pages are
+    /// their owner's.
+    public override var committedBytes: UInt64 {
+        lock.withLock { UInt64(attributedPagesLocked(0, UInt64.max)) << UInt64(PageGeometry.shift) }
+    }
 
     public override func committedPages(in offset: UInt64, length: UInt64) -> Int {
-        lock.withLock { pages.countPages(in: offset, offset.checkedAdd(length) ?? UInt64.max) }
+        lock.withLock { attributedPagesLocked(offset, offset.checkedAdd(length) ?? UInt64.max) }
     }
 
-    /// Sets ZX_PROP_VMO_CONTENT_SIZE. The bytes from the new content size to the end of the VMO
-    /// are zeroed whenever it lies below the VMO size — also when it grows, as NEW Zircon's
-    /// VmObjectDispatcher::SetContentSize does (the reference says "shrinking zeroes"; the kernel
-    /// zeroes on every set below the size). Contiguous VMOs have no content size (`.notSupported`).
-    public func setContentSize(_ newValue: UInt64) throws(ZxStatus) {
-        guard !isContiguous else { throw .notSupported }
-        try lock.withLock { () throws(ZxStatus) in
-            if newValue < sizeBytes {
-                try zeroLocked(offset: newValue, length: sizeBytes - newValue)
+    // The fault path and MAP_RANGE (bodies in VmObjectPaged+Ops.swift).
+    override func faultLocked(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
+                              tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
+        try resolveFault(offset: offset, write: write, mapping: mapping, va: va, tracer: tracer)
+    }
+
+    override func mapPresentPages(mapping: VmMapping, offset: UInt64, length: UInt64) throws(ZxStatus) {
+        try mapOwnedPages(mapping: mapping, offset: offset, length: length)
+    }
+
+    func attributedPagesLocked(_ start: UInt64, _ end: UInt64) -> Int {
+        guard aliasOwner == nil, start < end else { return 0 }
+        return node.attributedPagesLocked(start, end)
+    }
+
+    // MARK: Page helpers (lock held; offsets are in `node` coordinates)
+
+    /// Removes translations of node range [start, end) from the owner's mappings and from every
+    /// slice's and reference's mappings that show it.
+    func nodeRangeChangeLocked(_ start: UInt64, _ end: UInt64) {
+        guard start < end else { return }
+        let owner = self.owner
+        owner.rangeChangeUpdateLocked(offset: start, length: end - start)
+        for alias in owner.aliases {
+            alias.withObject { view in
+                guard end > view.nodeOffset else { return }
+                let low = start > view.nodeOffset ? start - view.nodeOffset : 0
+                view.rangeChangeUpdateLocked(offset: low, length: end - view.nodeOffset - low)
             }
-            contentSizeBytes = newValue
         }
     }
 
-    // MARK: Page helpers (lock held)
-
-    private func commitPageLocked(_ offset: UInt64, zeroed: Bool = true) throws(ZxStatus) -> PhysicalAddress {
-        let page = try pmm.allocPage(.object)
-        pages.set(offset, .page(page))
-        hasPageListMetadata = true
-        if mayHaveZeroPageMappings {
-            rangeChangeUpdateLocked(offset: offset, length: UInt64(PageGeometry.size))
+    /// The page at node offset `offset`, made private to this leaf first if needed: a copy of
+    /// what the leaf sees through its ancestors, or a fresh zero page. This is the copy-on-write
+    /// fork and the demand-zero commit in one. An ancestor page no other leaf can see any more
+    /// is moved here instead of copied (its ownership changes, its contents stay put).
+    func writablePageLocked(_ offset: UInt64, entry known: PageOrMarker? = nil) throws(ZxStatus) -> PhysicalAddress {
+        let entry = known ?? node.pages.lookup(offset)
+        if let page = entry.page { return page }
+        let source = entry.isMarker ? nil : node.ancestorEntryLocked(offset)
+        if let source, source.node.firstLeafSeeingLocked(source.offset, skipping: node) == nil {
+            source.node.pages.remove(source.offset)
+            node.pages.set(offset, .page(source.page))
+            owner.hasPageListMetadata = true
+            return source.page
+        }
+        let page = try pmm.allocPage(.object, zeroFill: source == nil)
+        if let source {
+            pmm.memory.hostPointer(page).copyMemory(from: pmm.memory.hostPointer(source.page), byteCount: PageGeometry.size)
+        }
+        node.pages.set(offset, .page(page))
+        owner.hasPageListMetadata = true
+        if node.mayHaveReadOnlyMappings {
+            nodeRangeChangeLocked(offset, offset + UInt64(PageGeometry.size))
         }
         return page
     }
 
-    private func freeRangeLocked(_ start: UInt64, _ end: UInt64) {
+    /// Drops every entry of node range [start, end) (decommit, shrink, discard of a VMO without a
+    /// copy-on-write parent), unmapping it first.
+    func freeNodeRangeLocked(_ start: UInt64, _ end: UInt64) {
         guard start < end else { return }
-        let freed = pages.removeRange(start, end)
+        let freed = node.pages.removeRange(start, end)
         guard !freed.isEmpty else { return }
-        rangeChangeUpdateLocked(offset: start, length: end - start)
+        nodeRangeChangeLocked(start, end)
         releasePages(freed)
     }
 
-    private func checkRange(_ offset: UInt64, _ length: UInt64) throws(ZxStatus) -> UInt64 {
-        guard let end = offset.checkedAdd(length), end <= sizeBytes else { throw .outOfRange }
-        return end
-    }
-
-    // MARK: Read / write (zx_vmo_read / zx_vmo_write)
-
-    /// Copies `length` bytes at `offset` into host memory. Uncommitted pages read as zeros.
-    public func read(into buffer: UnsafeMutableRawPointer?, offset: UInt64, length: Int) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            _ = try checkRange(offset, UInt64(length))
-            guard cachePolicyValue == 0 else { throw .badState }
-            guard length > 0, let buffer else { return }
-            var done = 0
-            while done < length {
-                let position = offset + UInt64(done)
-                let inPage = Int(position & UInt64(PageGeometry.mask))
-                let chunk = min(length - done, PageGeometry.size - inPage)
-                if let page = pages.lookup(position.pageTruncated).page {
-                    (buffer + done).copyMemory(from: pmm.memory.hostPointer(page) + inPage, byteCount: chunk)
-                } else {
-                    (buffer + done).initializeMemory(as: UInt8.self, repeating: 0, count: chunk)
-                }
-                done += chunk
+    /// Zeroes node range [start, end). Partial pages are zeroed in place (a shared page is forked
+    /// first); whole pages are released, and where an ancestor would still show data a zero
+    /// marker hides it. Only present entries are visited, so a huge sparse range costs what it
+    /// holds, not what it spans. Contiguous VMOs zero in place and keep their pages.
+    func zeroNodeRangeLocked(_ start: UInt64, _ end: UInt64) throws(ZxStatus) {
+        guard start < end else { return }
+        func zeroPart(_ low: UInt64, _ high: UInt64) throws(ZxStatus) {
+            guard low < high else { return }
+            let pageOffset = low.pageTruncated
+            var page = node.pages.lookup(pageOffset).page
+            if page == nil {
+                guard node.lookupLocked(pageOffset).page != nil else { return }   // already reads zero
+                page = try writablePageLocked(pageOffset)
             }
+            guard let page else { return }
+            (pmm.memory.hostPointer(page) + Int(low - pageOffset))
+                .initializeMemory(as: UInt8.self, repeating: 0, count: Int(high - low))
         }
-    }
-
-    /// Copies `length` bytes from host memory to `offset`, committing pages as needed.
-    public func write(from buffer: UnsafeRawPointer?, offset: UInt64, length: Int) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            _ = try checkRange(offset, UInt64(length))
-            guard cachePolicyValue == 0 else { throw .badState }
-            guard length > 0, let buffer else { return }
-            var done = 0
-            while done < length {
-                let position = offset + UInt64(done)
-                let inPage = Int(position & UInt64(PageGeometry.mask))
-                let chunk = min(length - done, PageGeometry.size - inPage)
-                let pageOffset = position.pageTruncated
-                let page: PhysicalAddress
-                if let existing = pages.lookup(pageOffset).page {
-                    page = existing
-                } else {
-                    page = try commitPageLocked(pageOffset)
-                }
-                (pmm.memory.hostPointer(page) + inPage).copyMemory(from: buffer + done, byteCount: chunk)
-                done += chunk
-            }
-        }
-    }
-
-    // MARK: Range operations (zx_vmo_op_range)
-
-    /// COMMIT: every page touching [offset, offset+length) becomes committed.
-    public func commit(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            let end = try checkRange(offset, length)
-            guard length > 0 else { return }
-            if isContiguous { return }
-            var position = offset.pageTruncated
-            let stop = end.pageRoundedUp ?? sizeBytes
-            while position < stop {
-                if pages.lookup(position).page == nil { _ = try commitPageLocked(position) }
-                position += UInt64(PageGeometry.size)
-            }
-        }
-    }
-
-    /// DECOMMIT: releases the pages of a page-aligned range; it then reads as zeros.
-    public func decommit(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            let end = try checkRange(offset, length)
-            guard length > 0 else { return }
-            guard !isContiguous else { throw .notSupported }
-            guard offset.isPageAligned, length.isPageAligned else { throw .invalidArgs }
-            guard pinnedCount == 0 else { throw .badState }
-            freeRangeLocked(offset, end)
-        }
-    }
-
-    /// ZERO: byte-granular; whole committed pages are released, partial pages zeroed in place.
-    public func zero(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            // ZERO is an efficient zx_vmo_write, and writes are refused while uncached; Zircon's
-            // VmObjectPaged::ZeroRange checks this before the range (reference §3.13).
-            guard cachePolicyValue == 0 else { throw .badState }
-            _ = try checkRange(offset, length)
-            try zeroLocked(offset: offset, length: length)
-        }
-    }
-
-    /// Zeroes [offset, offset+length) (in range, lock held). The partial pages at either end are
-    /// zeroed in place; whole pages in between are released (zeroed in place for contiguous VMOs).
-    /// Only present pages are visited, so zeroing a huge sparse range costs what it holds, not
-    /// what it spans (a page-by-page walk of a 2^64-byte VMO would never finish).
-    private func zeroLocked(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        guard length > 0 else { return }
-        let end = offset + length
-        func zeroInPlace(_ start: UInt64, _ stop: UInt64) {
-            guard start < stop, let page = pages.lookup(start.pageTruncated).page else { return }
-            let inPage = Int(start - start.pageTruncated)
-            (pmm.memory.hostPointer(page) + inPage).initializeMemory(as: UInt8.self, repeating: 0,
-                                                                     count: Int(stop - start))
-        }
-        // offset < end <= size <= maxVmoSize, so rounding up cannot overflow.
-        let firstWhole = offset.pageRoundedUp ?? end
+        // start < end <= maxVmoSize, so rounding up cannot overflow.
+        let firstWhole = start.pageRoundedUp ?? end
         let lastWhole = end.pageTruncated
         guard firstWhole <= lastWhole else {
-            zeroInPlace(offset, end)   // within a single page
+            try zeroPart(start, end)   // within a single page
             return
         }
-        zeroInPlace(offset, firstWhole)
-        zeroInPlace(lastWhole, end)
+        try zeroPart(start, firstWhole)
+        try zeroPart(lastWhole, end)
         guard firstWhole < lastWhole else { return }
         if isContiguous {
-            pages.forEach(in: firstWhole, lastWhole) { _, entry in
+            node.pages.forEach(in: firstWhole, lastWhole) { _, entry in
                 guard let page = entry.page else { return }
                 pmm.memory.hostPointer(page).initializeMemory(as: UInt8.self, repeating: 0, count: PageGeometry.size)
             }
-        } else {
-            freeRangeLocked(firstWhole, lastWhole)
+            return
         }
+        guard node.parent != nil else {
+            freeNodeRangeLocked(firstWhole, lastWhole)
+            return
+        }
+        // Copy-on-write leaf: visit its own entries and every ancestor page it could see. Ancestor
+        // pages this leaf was the last to see become garbage once hidden, and are freed.
+        let seen = node.ancestorRangesLocked(firstWhole, lastWhole)
+        var offsets: [UInt64] = []
+        node.pages.forEach(in: firstWhole, lastWhole) { offset, _ in offsets.append(offset) }
+        node.forEachAncestorEntryLocked(firstWhole, lastWhole) { offset, _, _, entry in
+            if entry.page != nil { offsets.append(offset) }
+        }
+        offsets.sort()
+        var freed: [PhysicalAddress] = []
+        var previous: UInt64?
+        for offset in offsets where offset != previous {
+            previous = offset
+            let shadowed = node.ancestorPageLocked(offset) != nil
+            if let page = node.pages.set(offset, shadowed ? .zeroMarker : .empty).page { freed.append(page) }
+        }
+        guard !offsets.isEmpty else { return }
+        freed += VmCowPages.releaseUnseenLocked(seen)
+        nodeRangeChangeLocked(firstWhole, lastWhole)
+        releasePages(freed)
     }
 
-    /// Validates a cache maintenance op (CACHE_SYNC/INVALIDATE/CLEAN/CLEAN_INVALIDATE). The
-    /// emulated machine's caches are coherent with RAM, so a valid op has nothing to flush.
-    public func validateCacheOp(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        guard length > 0 else { throw .invalidArgs }
-        try lock.withLock { () throws(ZxStatus) in _ = try checkRange(offset, length) }
-    }
-
-    /// DONT_NEED / ALWAYS_NEED hints: only the range is validated for anonymous VMOs.
-    public func validateHint(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            let start = offset.pageTruncated
-            guard let end = offset.checkedAdd(length), end <= sizeBytes, start <= end else { throw .outOfRange }
-        }
-    }
-
-    // MARK: Resize (zx_vmo_set_size)
-
-    /// Resizes to `newSize` (rounded up to pages); content size becomes `newSize` exactly.
-    public func resize(_ newSize: UInt64) throws(ZxStatus) {
-        guard !isContiguous else { throw .unavailable }
-        guard let rounded = newSize.pageRoundedUp else { throw .outOfRange }
-        guard isResizable else { throw .unavailable }
-        guard rounded <= maxVmoSize else { throw .outOfRange }
-        try lock.withLock { () throws(ZxStatus) in
-            if rounded < sizeBytes {
-                guard pinnedCount == 0 else { throw .badState }
-                freeRangeLocked(rounded, sizeBytes)
-                // Unmap the removed tail from every mapping even if nothing was committed there:
-                // zero-page translations must fault with OUT_OF_RANGE now.
-                rangeChangeUpdateLocked(offset: rounded, length: sizeBytes - rounded)
-            }
-            if newSize < rounded, let page = pages.lookup(newSize.pageTruncated).page {
-                let inPage = Int(newSize & UInt64(PageGeometry.mask))
-                (pmm.memory.hostPointer(page) + inPage).initializeMemory(as: UInt8.self, repeating: 0, count: PageGeometry.size - inPage)
-            }
-            sizeBytes = rounded
-            contentSizeBytes = newSize
-        }
-    }
-
-    // MARK: Cache policy (zx_vmo_set_cache_policy)
-
-    public func setCachePolicy(_ policy: UInt32) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            guard mappings.isEmpty, pinnedCount == 0 || isContiguous else { throw .badState }
-            if pages.pageCount > 0 && cachePolicyValue != 0 && !(isContiguous && policy == cachePolicyValue) {
-                throw .badState
-            }
-            cachePolicyValue = policy
-        }
-    }
-
-    // MARK: Discardable VMOs (ZX_VMO_OP_LOCK / TRY_LOCK / UNLOCK)
-
-    /// LOCK: pins the contents against discard; reports the range lost if the kernel discarded it.
-    public func lockDiscardable(offset: UInt64, length: UInt64, tryOnly: Bool) throws(ZxStatus) -> (offset: UInt64, size: UInt64) {
-        guard isDiscardable else { throw .notSupported }
-        return try lock.withLock { () throws(ZxStatus) -> (offset: UInt64, size: UInt64) in
-            guard offset == 0, length == sizeBytes else { throw .outOfRange }
-            if discarded {
-                if tryOnly { throw .unavailable }
-                discarded = false
-                discardLockCount += 1
-                return (0, sizeBytes)
-            }
-            discardLockCount += 1
-            return (0, 0)
-        }
-    }
-
-    public func unlockDiscardable(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        guard isDiscardable else { throw .notSupported }
-        try lock.withLock { () throws(ZxStatus) in
-            guard offset == 0, length == sizeBytes else { throw .outOfRange }
-            guard discardLockCount > 0 else { throw .badState }
-            discardLockCount -= 1
-        }
-    }
-
-    /// Reclaims an unlocked discardable VMO (what memory pressure would do): the whole VMO is
-    /// discarded and reads zero. Returns true if it was discarded.
-    @discardableResult
-    public func reclaimIfUnlocked() -> Bool {
-        guard isDiscardable else { return false }
-        return lock.withLock {
-            guard discardLockCount == 0, !discarded else { return false }
-            freeRangeLocked(0, sizeBytes)
-            discarded = true
-            // A reclamation is the kernel changing committed_bytes on its own.
-            committedChangeEvents &+= 1
-            return true
-        }
-    }
-
-    // MARK: Fault path
-
-    override func faultLocked(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
-                              tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
-        try lock.withLock { () throws(ZxStatus) -> FaultResolution in
-            guard offset < sizeBytes else { throw .outOfRange }
-            let flags = mapping.archFlags(cachePolicy: cachePolicyValue)
-            let arch = mapping.aspace.arch
-            let page: PhysicalAddress
-            var installed = flags
-            if let present = pages.lookup(offset).page {
-                page = present
-                tracer?.emit(.pagePresent(physical: page))
-            } else if !write {
-                page = pmm.zeroPage
-                installed = flags.subtracting(.write)
-                tracer?.emit(.zeroPageMapped(physical: page))
-                mayHaveZeroPageMappings = true
-            } else {
-                page = try commitPageLocked(offset)
-                tracer?.emit(.pageAllocated(physical: page))
-            }
-            try arch.map(va, page, flags: installed, existing: .overwrite)
-            tracer?.emit(.translationInstalled(virtual: va.rawValue, physical: page, flags: installed))
-            // Read under the aspace and VMO locks: nothing can invalidate this entry until we
-            // release them, so a TLB entry tagged with this generation is valid.
-            return FaultResolution(physical: page, writable: installed.contains(.write),
-                                   generation: arch.currentGeneration)
-        }
-    }
-
-    override func mapPresentPages(mapping: VmMapping, offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            let end = min(offset.checkedAdd(length) ?? UInt64.max, sizeBytes)
-            guard offset < end else { return }
-            let flags = mapping.archFlags(cachePolicy: cachePolicyValue)
-            var failure: ZxStatus?
-            pages.forEach(in: offset, end) { pageOffset, entry in
-                guard failure == nil, let page = entry.page else { return }
-                let va = VirtualAddress(mapping.base + UInt(pageOffset - mapping.vmoOffset))
-                do throws(ZxStatus) { try mapping.aspace.arch.map(va, page, flags: flags, existing: .overwrite) } catch { failure = error }
-            }
-            if let failure { throw failure }
-        }
+    /// [offset, offset+length) inside the current size, else OUT_OF_RANGE; returns the end.
+    func checkRangeLocked(_ offset: UInt64, _ length: UInt64) throws(ZxStatus) -> UInt64 {
+        guard let end = offset.checkedAdd(length), end <= viewSizeLocked else { throw .outOfRange }
+        return end
     }
 }

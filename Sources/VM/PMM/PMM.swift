@@ -103,6 +103,12 @@ public final class PMM: PageTableAllocator, @unchecked Sendable {
 
     /// Allocates one zero-filled page in `state`. Out of pages → `.noMemory`, never a crash.
     public func allocPage(_ state: PageState = .object) throws(ZxStatus) -> PhysicalAddress {
+        try allocPage(state, zeroFill: true)
+    }
+
+    /// Allocates one page in `state`; with `zeroFill` false its contents are unspecified (for a
+    /// caller that overwrites the whole page at once, such as a copy-on-write fork).
+    public func allocPage(_ state: PageState, zeroFill: Bool) throws(ZxStatus) -> PhysicalAddress {
         precondition(state != .free)
         lock.lock()
         let index: Int
@@ -124,7 +130,7 @@ public final class PMM: PageTableAllocator, @unchecked Sendable {
         counts[Int(state.rawValue)] += 1
         lock.unlock()
         let page = address(ofIndex: index)
-        if needsZeroing { memory.zeroPage(page) }
+        if needsZeroing && zeroFill { memory.zeroPage(page) }
         return page
     }
 

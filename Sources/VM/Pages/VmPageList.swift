@@ -46,6 +46,9 @@ public struct VmPageList {
     /// Number of slots holding a page (not markers).
     public private(set) var pageCount = 0
     public private(set) var markerCount = 0
+    /// Slots holding a page or a marker.
+    public var entryCount: Int { pageCount + markerCount }
+    public var isEmpty: Bool { entryCount == 0 }
 
     public init() {}
 

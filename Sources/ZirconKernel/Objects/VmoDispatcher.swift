@@ -3,18 +3,45 @@
 //
 // Zircon counterpart: zircon/kernel/object/vm_object_dispatcher.cc.
 
+import Synchronization
 import VM
 import ZX
 
 final class VmoDispatcher: KernelObject, @unchecked Sendable {
     let vmo: VmObjectPaged
+    /// Created by SNAPSHOT | NO_WRITE: reported as ZX_INFO_VMO_IMMUTABLE (Zircon's
+    /// InitialMutability::kImmutable; only an explicit SNAPSHOT qualifies).
+    let isImmutable: Bool
 
-    init(vmo: VmObjectPaged, koid: zx_koid_t) {
+    init(vmo: VmObjectPaged, koid: zx_koid_t, immutable: Bool = false) {
         self.vmo = vmo
+        self.isImmutable = immutable
         super.init(koid: koid)
         vmo.userId = koid
-        // A new VMO has no children (§4.6).
+        // A new VMO has no children (§4.6). The VM tells us whenever the count changes, before
+        // the call that changed it returns: creating a child deasserts the signal before
+        // zx_vmo_create_child returns, the last child's death (its last handle or mapping)
+        // reasserts it.
         updateSignals(set: ZX_VMO_ZERO_CHILDREN)
+        vmo.setChildCountObserver { [weak self] count, sequence in
+            self?.childCountChanged(to: count, sequence: sequence)
+        }
+    }
+
+    /// The sequence number of the last child-count notice applied. Notices of racing clones and
+    /// closes can arrive out of order; an older one must not undo a newer one.
+    private let appliedChildSequence = Mutex<UInt64>(0)
+
+    private func childCountChanged(to count: Int, sequence: UInt64) {
+        appliedChildSequence.withLock { applied in
+            guard sequence > applied else { return }
+            applied = sequence
+            if count == 0 {
+                updateSignals(set: ZX_VMO_ZERO_CHILDREN)
+            } else {
+                updateSignals(clear: ZX_VMO_ZERO_CHILDREN)
+            }
+        }
     }
 
     override var objectType: zx_obj_type_t { ZX_OBJ_TYPE_VMO }
@@ -57,14 +84,16 @@ final class VmoDispatcher: KernelObject, @unchecked Sendable {
         // the same here as through ZX_PROP_NAME (reference §3.17).
         info.name = ZxName.make(bytes: nameBytes)
         info.size_bytes = vmo.size
-        info.parent_koid = 0
-        info.num_children = 0
+        info.parent_koid = vmo.parentUserId
+        info.num_children = vmo.childCount
         info.num_mappings = vmo.mappingCount
         info.share_count = vmo.shareCount
         var flags = ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_VIA_HANDLE
         if vmo.isResizable { flags |= ZX_INFO_VMO_RESIZABLE }
         if vmo.isContiguous { flags |= ZX_INFO_VMO_CONTIGUOUS }
         if vmo.isDiscardable { flags |= ZX_INFO_VMO_DISCARDABLE }
+        if vmo.isCowClone { flags |= ZX_INFO_VMO_IS_COW_CLONE }
+        if isImmutable { flags |= ZX_INFO_VMO_IMMUTABLE }
         info.flags = flags
         info.committed_bytes = vmo.committedBytes
         info.handle_rights = rights

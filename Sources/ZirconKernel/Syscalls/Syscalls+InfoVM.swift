@@ -102,6 +102,9 @@ extension Sys {
             info.committed_bytes = mapping.vmo.committedBytes
             info.cache_policy = mapping.vmo.cachePolicy
             if let paged = mapping.vmo as? VmObjectPaged {
+                info.parent_koid = paged.parentUserId
+                info.num_children = paged.childCount
+                if paged.isCowClone { info.flags |= ZX_INFO_VMO_IS_COW_CLONE }
                 info.metadata_bytes = paged.metadataBytes
                 info.committed_change_events = paged.changeEvents
             }

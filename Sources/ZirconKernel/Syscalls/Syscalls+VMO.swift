@@ -113,32 +113,56 @@ extension Sys {
         }
     }
 
-    /// zx_vmo_create_child (§3.12): options and rights are checked in Zircon's order; creating
-    /// children (copy-on-write snapshots, slices, references) arrives with the clone work, so a
-    /// valid request is answered NOT_SUPPORTED for now.
+    /// zx_vmo_create_child (§3.12): options and rights are checked in Zircon's order (steps 1–4),
+    /// then the VM makes the type's structural checks (step 5) and creates the child. The new
+    /// handle's rights follow §1.2; the name is copied iff the parent handle may read it.
+    /// SNAPSHOT_MODIFIED (NEWEST) is not implemented and so is an unknown bit: INVALID_ARGS.
     static func vmoCreateChild(_ handle: zx_handle_t, _ options: UInt32, _ offset: UInt64,
                                _ size: UInt64) throws(ZxStatus) -> zx_handle_t {
         if options & ZX_VMO_CHILD_NO_WRITE != 0 && options & ZX_VMO_CHILD_RESIZABLE != 0 { throw .invalidArgs }
         let context = try context()
-        let (dispatcher, _) = try vmoLookup(context, handle, rights: ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ)
-        if dispatcher.vmo.isDiscardable { throw .notSupported }
+        let (dispatcher, parentRights) = try vmoLookup(context, handle, rights: ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ)
+        let parent = dispatcher.vmo
+        if parent.isDiscardable { throw .notSupported }
+        let noWrite = options & ZX_VMO_CHILD_NO_WRITE != 0
+        let resizable = options & ZX_VMO_CHILD_RESIZABLE != 0
         var remaining = options & ~ZX_VMO_CHILD_NO_WRITE
+        let child: VmObjectPaged
+        var isSnapshotType = false
         if remaining & ZX_VMO_CHILD_SLICE != 0 {
             guard remaining == ZX_VMO_CHILD_SLICE else { throw .invalidArgs }
+            child = try parent.createSlice(offset: offset, size: size)
         } else if remaining & ZX_VMO_CHILD_REFERENCE != 0 {
             guard remaining & ~(ZX_VMO_CHILD_REFERENCE | ZX_VMO_CHILD_RESIZABLE) == 0 else { throw .invalidArgs }
+            child = try parent.createReference(offset: offset, size: size, resizable: resizable)
         } else {
+            // Exactly one snapshot type; for anonymous memory AT_LEAST_ON_WRITE is a full snapshot
+            // (reference §4.4).
             var found = false
-            for kind in [ZX_VMO_CHILD_SNAPSHOT, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, ZX_VMO_CHILD_SNAPSHOT_MODIFIED]
-            where remaining & kind != 0 {
+            for kind in [ZX_VMO_CHILD_SNAPSHOT, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE] where remaining & kind != 0 {
                 remaining &= ~kind
                 found = true
                 break
             }
             remaining &= ~ZX_VMO_CHILD_RESIZABLE
             guard found, remaining == 0 else { throw .invalidArgs }
+            isSnapshotType = true
+            child = try parent.createSnapshot(offset: offset, size: size, resizable: resizable)
         }
-        throw .notSupported
+        let immutable = noWrite && options & ZX_VMO_CHILD_SNAPSHOT != 0
+        let childDispatcher = VmoDispatcher(vmo: child, koid: context.kernel.allocateKoid(), immutable: immutable)
+        if parentRights & ZX_RIGHT_GET_PROPERTY != 0 {
+            let name = dispatcher.nameBytes
+            if !name.isEmpty { name.withUnsafeBytes { try? childDispatcher.setName($0) } }
+        }
+        var rights = (parentRights & ~ZX_RIGHT_RESIZE) | (resizable ? ZX_RIGHT_RESIZE : 0)
+            | ZX_RIGHT_GET_PROPERTY | ZX_RIGHT_SET_PROPERTY
+        if noWrite {
+            rights &= ~ZX_RIGHT_WRITE
+        } else if isSnapshotType {
+            rights = (rights | ZX_RIGHT_WRITE) & ~ZX_RIGHT_EXECUTE
+        }
+        return try context.handles.add(childDispatcher, rights)
     }
 
     /// zx_vmo_replace_as_executable (§3.14): the handle is consumed whatever happens.
