@@ -22,7 +22,7 @@ public struct zx_vmo_lock_state_t: Sendable, BitwiseCopyable {
 }
 
 /// One range reported by `zx_pager_query_dirty_ranges` (24 bytes).
-public struct zx_vmo_dirty_range_t: Sendable, BitwiseCopyable {
+public struct zx_vmo_dirty_range_t: Sendable, BitwiseCopyable, Equatable {
     /// The range [offset, offset + length).
     public var offset: UInt64
     public var length: UInt64

@@ -202,6 +202,12 @@ enum AddressSpaceScenario {
         case .pageAllocated(let physical):
             return ["step": "allocate", "physical": physical.description,
                     "text": "3. no page at that offset: the PMM allocated zero-filled physical page \(physical)"]
+        case .pageRequested(let offset, let length):
+            return ["step": "page-request", "offset": hex(offset), "length": hex(length),
+                    "text": "3. pager-backed and not supplied: ZX_PAGER_VMO_READ [\(hex(offset)), \(hex(offset + length))) is open; drop the aspace lock and wait"]
+        case .pagerAnswered(let status):
+            return ["step": "pager-answer", "status": status?.description ?? "ZX_OK",
+                    "text": status.map { "the pager failed the request: \($0)" } ?? "the pager supplied the pages; retry the fault from the VMAR walk"]
         case .translationInstalled(let virtual, let physical, let flags):
             return ["step": "install", "virtual": hex(virtual), "physical": physical.description, "flags": "\(flags)",
                     "text": "4. ArchVmAspace installed \(hex(virtual)) -> \(physical) \(flags); the access is retried"]

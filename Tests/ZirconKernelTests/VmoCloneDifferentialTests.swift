@@ -10,7 +10,7 @@ import Testing
 import Zirconia
 
 /// SplitMix64, so a failing sequence can be replayed from its printed seed.
-private struct SplitMix {
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

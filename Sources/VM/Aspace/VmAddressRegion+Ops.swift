@@ -160,6 +160,9 @@ extension VmAddressRegion {
                     guard mapping.maxPermissions.contains(.write) else { throw .accessDenied }
                     guard let paged = mapping.vmo as? VmObjectPaged else { throw .notSupported }
                     if op == .commit {
+                        // Waiting for a pager here would hold the aspace lock across the wait
+                        // (a pager thread of this process could then never fault). Not built yet.
+                        guard !paged.isPagerBacked else { throw .notSupported }
                         try paged.commit(offset: offset, length: length)
                         if !mapping.permissions.isEmpty {
                             try paged.mapPresentPages(mapping: mapping, offset: offset, length: length)

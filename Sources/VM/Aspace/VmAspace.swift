@@ -104,17 +104,31 @@ public final class VmAspace: @unchecked Sendable {
     /// retries the access. Zircon: VmAspace::PageFault → VmMapping::PageFault.
     /// - Throws: `.notFound` (nothing mapped), `.accessDenied` (permissions), `.outOfRange`
     ///   (beyond the VMO's end inside a mapping), `.noMemory`.
+    /// A fault on a pager-backed page that is not there yet drops the aspace lock, blocks in
+    /// `wait` until the pager answers, and starts over from the VMAR walk: the mapping may have
+    /// gone or changed meanwhile. A pager failure is the fault's status.
     @discardableResult
-    public func pageFault(_ address: UInt, write: Bool, execute: Bool = false) throws(ZxStatus) -> FaultResolution {
-        lock.lock()
-        defer { lock.unlock() }
-        let tracer = self.tracer
-        tracer?.emit(.fault(address: address, write: write))
-        do {
-            return try pageFaultLocked(address, write: write, execute: execute, tracer: tracer)
-        } catch {
-            tracer?.emit(.fatal(address: address, status: error))
-            throw error
+    public func pageFault(_ address: UInt, write: Bool, execute: Bool = false,
+                          wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) -> FaultResolution {
+        while true {
+            let (resolution, tracer) = try lock.withLock { () throws(ZxStatus) -> (FaultResolution, FaultTracer?) in
+                let tracer = self.tracer
+                tracer?.emit(.fault(address: address, write: write))
+                do throws(ZxStatus) {
+                    return (try pageFaultLocked(address, write: write, execute: execute, tracer: tracer), tracer)
+                } catch {
+                    tracer?.emit(.fatal(address: address, status: error))
+                    throw error
+                }
+            }
+            guard let request = resolution.pendingRequest else { return resolution }
+            try wait(request)
+            let failure = request.outcome.failure
+            tracer?.emit(.pagerAnswered(status: failure))
+            if let failure {
+                tracer?.emit(.fatal(address: address, status: failure))
+                throw failure
+            }
         }
     }
 

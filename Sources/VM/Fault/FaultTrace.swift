@@ -22,6 +22,11 @@ public enum FaultEvent: Sendable, Equatable {
     case zeroPageMapped(physical: PhysicalAddress)
     /// Step 3c: write to an uncommitted page: a zero-filled page was allocated from the PMM.
     case pageAllocated(physical: PhysicalAddress)
+    /// Step 3d: a pager-backed page is not there yet: a request for this range of the VMO is
+    /// open (sent now, or joined), and the thread drops the aspace lock to wait for it.
+    case pageRequested(offset: UInt64, length: UInt64)
+    /// The pager answered the request (`status` nil: supplied; else failed) and the fault retries.
+    case pagerAnswered(status: ZxStatus?)
     /// Step 4: the translation was installed in the page tables (ArchVmAspace).
     case translationInstalled(virtual: UInt, physical: PhysicalAddress, flags: MMUFlags)
     /// The fault could not be resolved; the access fails with this status.
@@ -41,4 +46,7 @@ public struct FaultResolution: Sendable {
     public var physical: PhysicalAddress
     public var writable: Bool
     public var generation: UInt64
+    /// Set (and nothing installed) when the fault must wait for a user pager: the aspace drops
+    /// its lock, waits for this request and retries. Never escapes `VmAspace.pageFault`.
+    var pendingRequest: PageRequest? = nil
 }

@@ -29,6 +29,8 @@ final class VmCowPages {
     var parent: VmCowPages?
     var parentOffset: UInt64 = 0
     var parentLimit: UInt64 = 0
+    /// Pager-backed VMOs: where missing pages come from (a pager-backed node is always a root).
+    var pageSource: PageSource?
     /// Hidden nodes only. Unowned: children keep their parent alive and unlink themselves.
     unowned(unsafe) var left: VmCowPages?
     unowned(unsafe) var right: VmCowPages?

@@ -29,6 +29,9 @@ extension VmObjectPaged {
         let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard cachePolicyLocked == 0 else { throw .badState }
             guard owner.pinnedCount == 0 else { throw .badState }
+            // Pager-backed pages cannot be snapshotted (reference §3.12). AT_LEAST_ON_WRITE ones
+            // could be, as one-way clones; not built yet, so refused the same way.
+            guard node.pageSource == nil else { throw .notSupported }
             guard let childRoot = rootOffset.checkedAdd(offset), childRoot.checkedAdd(rounded) != nil else {
                 throw .invalidArgs
             }

@@ -16,11 +16,14 @@ extension VmObjectPaged {
 
     /// Copies `length` bytes at `offset` into host memory. Uncommitted pages read as zeros; pages
     /// shared with a copy-on-write ancestor read as the ancestor's.
-    public func read(into buffer: UnsafeMutableRawPointer?, offset: UInt64, length: Int) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            _ = try checkRangeLocked(offset, UInt64(length))
+    /// Pager-backed: missing pages are asked for and `wait` blocks until they come.
+    public func read(into buffer: UnsafeMutableRawPointer?, offset: UInt64, length: Int,
+                     wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        try withPageRequests(wait: wait) { () throws(ZxStatus) in
+            let end = try checkRangeLocked(offset, UInt64(length))
             guard cachePolicyLocked == 0 else { throw .badState }
             guard length > 0, let buffer else { return }
+            try pagerEnsurePresentLocked(nodeOffset + offset, nodeOffset + end)
             var done = 0
             while done < length {
                 let position = offset + UInt64(done)
@@ -37,11 +40,16 @@ extension VmObjectPaged {
     }
 
     /// Copies `length` bytes from host memory to `offset`, committing (or forking) pages as needed.
-    public func write(from buffer: UnsafeRawPointer?, offset: UInt64, length: Int) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
-            _ = try checkRangeLocked(offset, UInt64(length))
+    /// Pager-backed: missing pages are asked for first, then (ZX_VMO_TRAP_DIRTY) the right to
+    /// dirty the clean ones, each as one batched request.
+    public func write(from buffer: UnsafeRawPointer?, offset: UInt64, length: Int,
+                      wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        try withPageRequests(wait: wait) { () throws(ZxStatus) in
+            let end = try checkRangeLocked(offset, UInt64(length))
             guard cachePolicyLocked == 0 else { throw .badState }
             guard length > 0, let buffer else { return }
+            try pagerEnsurePresentLocked(nodeOffset + offset, nodeOffset + end)
+            try pagerEnsureDirtyAllowedLocked(nodeOffset + offset, nodeOffset + end)
             var done = 0
             while done < length {
                 let position = offset + UInt64(done)
@@ -58,11 +66,17 @@ extension VmObjectPaged {
 
     /// COMMIT: every page touching [offset, offset+length) becomes committed; in a copy-on-write
     /// child that is a private copy of what it sees.
-    public func commit(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+    /// Pager-backed: populates instead — asks the pager for the missing pages (which stay Clean).
+    public func commit(offset: UInt64, length: UInt64,
+                       wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        try withPageRequests(wait: wait) { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, length)
             guard length > 0 else { return }
             if isContiguous { return }
+            if node.pageSource != nil {
+                try pagerEnsurePresentLocked(nodeOffset + offset, nodeOffset + end)
+                return
+            }
             var position = offset.pageTruncated
             let stop = end.pageRoundedUp ?? viewSizeLocked
             while position < stop {
@@ -79,7 +93,7 @@ extension VmObjectPaged {
         try lock.withLock { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, length)
             guard length > 0 else { return }
-            guard !isContiguous, node.parent == nil else { throw .notSupported }
+            guard !isContiguous, node.parent == nil, node.pageSource == nil else { throw .notSupported }
             guard offset.isPageAligned, length.isPageAligned else { throw .invalidArgs }
             guard owner.pinnedCount == 0 else { throw .badState }
             freeNodeRangeLocked(nodeOffset + offset, nodeOffset + end)
@@ -88,12 +102,18 @@ extension VmObjectPaged {
 
     /// ZERO: byte-granular; whole pages are released (or hidden by a zero marker where a
     /// copy-on-write ancestor still holds data), partial pages zeroed in place.
-    public func zero(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+    /// Pager-backed: zeroing is writing zeros (pages are asked for and dirtied like a write).
+    public func zero(offset: UInt64, length: UInt64,
+                     wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        try withPageRequests(wait: wait) { () throws(ZxStatus) in
             // ZERO is an efficient zx_vmo_write, and writes are refused while uncached; Zircon's
             // VmObjectPaged::ZeroRange checks this before the range (reference §3.13).
             guard cachePolicyLocked == 0 else { throw .badState }
             let end = try checkRangeLocked(offset, length)
+            if node.pageSource != nil {
+                try pagerZeroLocked(nodeOffset + offset, nodeOffset + end)
+                return
+            }
             try zeroNodeRangeLocked(nodeOffset + offset, nodeOffset + end)
         }
     }
@@ -144,6 +164,10 @@ extension VmObjectPaged {
         guard rounded <= maxVmoSize else { throw .outOfRange }
         guard rootOffset.checkedAdd(rounded) != nil else { throw .invalidArgs }
         try lock.withLock { () throws(ZxStatus) in
+            if let source = node.pageSource {
+                pagerResizeLocked(source, newSize: newSize, rounded: rounded)
+                return
+            }
             if rounded < sizeBytes {
                 guard pinnedCount == 0 else { throw .badState }
                 freeNodeRangeLocked(rounded, sizeBytes)
@@ -225,37 +249,59 @@ extension VmObjectPaged {
     func resolveFault(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
                       tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
         try lock.withLock { () throws(ZxStatus) -> FaultResolution in
-            guard offset < viewSizeLocked else { throw .outOfRange }
-            let flags = mapping.archFlags(cachePolicy: cachePolicyLocked)
-            let arch = mapping.aspace.arch
-            let position = nodeOffset + offset
-            let page: PhysicalAddress
-            var installed = flags
-            let entry = node.pages.lookup(position)
-            if let present = entry.page {
-                page = present
-                tracer?.emit(.pagePresent(physical: page))
-            } else if !write {
-                if !entry.isMarker, let shared = node.ancestorPageLocked(position) {
-                    page = shared
-                    tracer?.emit(.pagePresent(physical: page))
-                } else {
-                    page = pmm.zeroPage
-                    tracer?.emit(.zeroPageMapped(physical: page))
-                }
-                installed = flags.subtracting(.write)
-                node.mayHaveReadOnlyMappings = true
-            } else {
-                page = try writablePageLocked(position, entry: entry)
-                tracer?.emit(.pageAllocated(physical: page))
+            do throws(ZxStatus) {
+                return try resolveFaultLocked(offset: offset, write: write, mapping: mapping, va: va, tracer: tracer)
+            } catch .shouldWait {
+                // A pager-backed page is missing (or must be dirty-acknowledged): the aspace
+                // drops its lock, waits for the request and retries the whole fault.
+                guard let source = node.pageSource, let request = source.pendingWait else { throw .shouldWait }
+                source.pendingWait = nil
+                tracer?.emit(.pageRequested(offset: request.offset, length: request.length))
+                return FaultResolution(physical: PhysicalAddress(0), writable: false, generation: 0,
+                                       pendingRequest: request)
             }
-            try arch.map(va, page, flags: installed, existing: .overwrite)
-            tracer?.emit(.translationInstalled(virtual: va.rawValue, physical: page, flags: installed))
-            // Read under the aspace and VMO locks: nothing can invalidate this entry until we
-            // release them, so a TLB entry tagged with this generation is valid.
-            return FaultResolution(physical: page, writable: installed.contains(.write),
-                                   generation: arch.currentGeneration)
         }
+    }
+
+    private func resolveFaultLocked(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
+                                    tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
+        guard offset < viewSizeLocked else { throw .outOfRange }
+        let flags = mapping.archFlags(cachePolicy: cachePolicyLocked)
+        let arch = mapping.aspace.arch
+        let position = nodeOffset + offset
+        let page: PhysicalAddress
+        var installed = flags
+        let entry = node.pages.lookup(position)
+        if write {
+            page = try writablePageLocked(position, entry: entry)
+            tracer?.emit(.pageAllocated(physical: page))
+        } else if let present = entry.page {
+            page = present
+            tracer?.emit(.pagePresent(physical: page))
+            // A pager's Clean page is mapped read-only so its first write traps (dirty tracking).
+            if let source = node.pageSource, !source.mayMapWritable(position) {
+                installed = flags.subtracting(.write)
+            }
+        } else {
+            if let source = node.pageSource, position < source.contentLimit {
+                try source.requestLocked(.read, position, position + UInt64(PageGeometry.size))
+            }
+            if !entry.isMarker, let shared = node.ancestorPageLocked(position) {
+                page = shared
+                tracer?.emit(.pagePresent(physical: page))
+            } else {
+                page = pmm.zeroPage
+                tracer?.emit(.zeroPageMapped(physical: page))
+            }
+            installed = flags.subtracting(.write)
+            node.mayHaveReadOnlyMappings = true
+        }
+        try arch.map(va, page, flags: installed, existing: .overwrite)
+        tracer?.emit(.translationInstalled(virtual: va.rawValue, physical: page, flags: installed))
+        // Read under the aspace and VMO locks: nothing can invalidate this entry until we
+        // release them, so a TLB entry tagged with this generation is valid.
+        return FaultResolution(physical: page, writable: installed.contains(.write),
+                               generation: arch.currentGeneration)
     }
 
     /// MAP_RANGE: maps the pages this VMO's leaf owns, never forking or committing anything; pages
@@ -267,10 +313,13 @@ extension VmObjectPaged {
             let flags = mapping.archFlags(cachePolicy: cachePolicyLocked)
             var failure: ZxStatus?
             let base = nodeOffset
+            let source = node.pageSource
             node.pages.forEach(in: base + offset, base + end) { position, entry in
                 guard failure == nil, let page = entry.page else { return }
                 let va = VirtualAddress(mapping.base + UInt(position - base - mapping.vmoOffset))
-                do throws(ZxStatus) { try mapping.aspace.arch.map(va, page, flags: flags, existing: .overwrite) } catch { failure = error }
+                // A pager's Clean pages go in read-only, as the fault path maps them.
+                let pageFlags = source.map { $0.mayMapWritable(position) } ?? true ? flags : flags.subtracting(.write)
+                do throws(ZxStatus) { try mapping.aspace.arch.map(va, page, flags: pageFlags, existing: .overwrite) } catch { failure = error }
             }
             if let failure { throw failure }
         }

@@ -119,6 +119,7 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
             }
             let notice = leaveChildTreeLocked()
             if aliasOwner == nil {
+                pageSourceDestroyedLocked()
                 releasePages(node.detachLocked())
             }
             return notice
@@ -203,6 +204,7 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     /// fork and the demand-zero commit in one. An ancestor page no other leaf can see any more
     /// is moved here instead of copied (its ownership changes, its contents stay put).
     func writablePageLocked(_ offset: UInt64, entry known: PageOrMarker? = nil) throws(ZxStatus) -> PhysicalAddress {
+        if let source = node.pageSource { return try pagerWritablePageLocked(offset, source) }
         let entry = known ?? node.pages.lookup(offset)
         if let page = entry.page { return page }
         let source = entry.isMarker ? nil : node.ancestorEntryLocked(offset)

@@ -78,7 +78,11 @@ public final class MemoryContext {
         if tlb.fill(va, write: write) == nil {
             let resolution: FaultResolution
             do {
-                resolution = try aspace.pageFault(address, write: write)
+                if let owner {
+                    resolution = try aspace.pageFault(address, write: write, wait: owner.pageRequestWaiter)
+                } else {
+                    resolution = try aspace.pageFault(address, write: write)
+                }
             } catch {
                 throw PageFault(address: address, isWrite: write, status: error.rawValue)
             }

@@ -93,6 +93,7 @@ final class VmoDispatcher: KernelObject, @unchecked Sendable {
         if vmo.isContiguous { flags |= ZX_INFO_VMO_CONTIGUOUS }
         if vmo.isDiscardable { flags |= ZX_INFO_VMO_DISCARDABLE }
         if vmo.isCowClone { flags |= ZX_INFO_VMO_IS_COW_CLONE }
+        if vmo.isPagerBacked { flags |= ZX_INFO_VMO_PAGER_BACKED }
         if isImmutable { flags |= ZX_INFO_VMO_IMMUTABLE }
         info.flags = flags
         info.committed_bytes = vmo.committedBytes

@@ -105,6 +105,7 @@ extension Sys {
                 info.parent_koid = paged.parentUserId
                 info.num_children = paged.childCount
                 if paged.isCowClone { info.flags |= ZX_INFO_VMO_IS_COW_CLONE }
+                if paged.isPagerBacked { info.flags |= ZX_INFO_VMO_PAGER_BACKED }
                 info.metadata_bytes = paged.metadataBytes
                 info.committed_change_events = paged.changeEvents
             }

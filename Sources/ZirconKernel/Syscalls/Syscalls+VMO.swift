@@ -35,7 +35,7 @@ extension Sys {
         guard length <= UInt(Int.max) else { throw .outOfRange }
         // With a nil buffer the VM still checks range and cache policy (and copies nothing);
         // then the unmapped user buffer is NOT_FOUND.
-        try vmo.vmo.read(into: buffer, offset: offset, length: Int(length))
+        try vmo.vmo.read(into: buffer, offset: offset, length: Int(length), wait: context.pageWait)
         if buffer == nil && length > 0 { throw .notFound }
     }
 
@@ -46,7 +46,7 @@ extension Sys {
         let (vmo, _) = try vmoLookup(context, handle, rights: ZX_RIGHT_WRITE)
         let length = UInt(bitPattern: size)
         guard length <= UInt(Int.max) else { throw .outOfRange }
-        try vmo.vmo.write(from: buffer, offset: offset, length: Int(length))
+        try vmo.vmo.write(from: buffer, offset: offset, length: Int(length), wait: context.pageWait)
         if buffer == nil && length > 0 { throw .notFound }
     }
 
@@ -76,13 +76,13 @@ extension Sys {
         switch op {
         case ZX_VMO_OP_COMMIT:
             try need(ZX_RIGHT_WRITE)
-            try vmo.commit(offset: offset, length: size)
+            try vmo.commit(offset: offset, length: size, wait: context.pageWait)
         case ZX_VMO_OP_DECOMMIT:
             try need(ZX_RIGHT_WRITE)
             try vmo.decommit(offset: offset, length: size)
         case ZX_VMO_OP_ZERO:
             try need(ZX_RIGHT_WRITE)
-            try vmo.zero(offset: offset, length: size)
+            try vmo.zero(offset: offset, length: size, wait: context.pageWait)
         case ZX_VMO_OP_LOCK, ZX_VMO_OP_TRY_LOCK:
             try need(ZX_RIGHT_READ | ZX_RIGHT_WRITE)
             let lost = try vmo.lockDiscardable(offset: offset, length: size, tryOnly: op == ZX_VMO_OP_TRY_LOCK)
