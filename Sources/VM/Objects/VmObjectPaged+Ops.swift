@@ -17,6 +17,7 @@ extension VmObjectPaged {
     /// Copies `length` bytes at `offset` into host memory. Uncommitted pages read as zeros; pages
     /// shared with a copy-on-write ancestor read as the ancestor's.
     public func read(into buffer: UnsafeMutableRawPointer?, offset: UInt64, length: Int) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             _ = try checkRangeLocked(offset, UInt64(length))
             guard cachePolicyLocked == 0 else { throw .badState }
@@ -38,6 +39,7 @@ extension VmObjectPaged {
 
     /// Copies `length` bytes from host memory to `offset`, committing (or forking) pages as needed.
     public func write(from buffer: UnsafeRawPointer?, offset: UInt64, length: Int) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             _ = try checkRangeLocked(offset, UInt64(length))
             guard cachePolicyLocked == 0 else { throw .badState }
@@ -59,6 +61,7 @@ extension VmObjectPaged {
     /// COMMIT: every page touching [offset, offset+length) becomes committed; in a copy-on-write
     /// child that is a private copy of what it sees.
     public func commit(offset: UInt64, length: UInt64) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, length)
             guard length > 0 else { return }
@@ -76,6 +79,7 @@ extension VmObjectPaged {
     /// references act on their owner. Refused (NOT_SUPPORTED) on a VMO with a copy-on-write
     /// parent or copy-on-write children: both mean its leaf hangs below a hidden node.
     public func decommit(offset: UInt64, length: UInt64) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, length)
             guard length > 0 else { return }
@@ -89,6 +93,7 @@ extension VmObjectPaged {
     /// ZERO: byte-granular; whole pages are released (or hidden by a zero marker where a
     /// copy-on-write ancestor still holds data), partial pages zeroed in place.
     public func zero(offset: UInt64, length: UInt64) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             // ZERO is an efficient zx_vmo_write, and writes are refused while uncached; Zircon's
             // VmObjectPaged::ZeroRange checks this before the range (reference §3.13).
@@ -121,7 +126,7 @@ extension VmObjectPaged {
     /// zeroes on every set below the size). Contiguous VMOs have no content size (`.notSupported`).
     /// References share their source's content size.
     public func setContentSize(_ newValue: UInt64) throws(ZxStatus) {
-        guard !isContiguous else { throw .notSupported }
+        guard !isContiguous, !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             let size = viewSizeLocked
             if newValue < size {
@@ -138,7 +143,7 @@ extension VmObjectPaged {
     /// its parent, so growing again shows zeros, never the parent's data (reference §4.3).
     public func resize(_ newSize: UInt64) throws(ZxStatus) {
         if kind == .reference, let sizeSource { return try sizeSource.resize(newSize) }
-        guard !isContiguous else { throw .unavailable }
+        guard !isContiguous, !isPhysical else { throw .unavailable }
         guard let rounded = newSize.pageRoundedUp else { throw .outOfRange }
         guard isResizable else { throw .unavailable }
         guard rounded <= maxVmoSize else { throw .outOfRange }
@@ -165,6 +170,7 @@ extension VmObjectPaged {
     /// BAD_STATE while mapped, pinned, or part of a hierarchy (a parent, children, or a
     /// copy-on-write relative).
     public func setCachePolicy(_ policy: UInt32) throws(ZxStatus) {
+        if let backing = physical { return try setPhysicalCachePolicy(backing, policy) }
         try lock.withLock { () throws(ZxStatus) in
             guard mappings.isEmpty, pinnedCount == 0 || isContiguous else { throw .badState }
             guard kind == .root, parentVmo == nil, childVmos.isEmpty, node.parent == nil else { throw .badState }
@@ -224,7 +230,10 @@ extension VmObjectPaged {
     /// faults again; a write forks a private copy (or commits a zero page) and maps that.
     func resolveFault(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
                       tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
-        try lock.withLock { () throws(ZxStatus) -> FaultResolution in
+        if let backing = physical {
+            return try resolvePhysicalFault(backing, offset: offset, mapping: mapping, va: va, tracer: tracer)
+        }
+        return try lock.withLock { () throws(ZxStatus) -> FaultResolution in
             guard offset < viewSizeLocked else { throw .outOfRange }
             let flags = mapping.archFlags(cachePolicy: cachePolicyLocked)
             let arch = mapping.aspace.arch
@@ -261,6 +270,7 @@ extension VmObjectPaged {
     /// MAP_RANGE: maps the pages this VMO's leaf owns, never forking or committing anything; pages
     /// still shared with an ancestor are left to fault (reference §4.4).
     func mapOwnedPages(mapping: VmMapping, offset: UInt64, length: UInt64) throws(ZxStatus) {
+        if let backing = physical { return try mapPhysicalPages(backing, mapping: mapping, offset: offset, length: length) }
         try lock.withLock { () throws(ZxStatus) in
             let end = min(offset.checkedAdd(length) ?? UInt64.max, viewSizeLocked)
             guard offset < end else { return }
