@@ -61,8 +61,11 @@ public struct MmioView: MmioAccess, Sendable {
         try check(offset, MemoryLayout<T>.size)
         switch backing {
         case .mapped(let address):
-            do {
-                return try UserMemory.load(T.self, from: address &+ UInt(self.offset + offset))
+            do throws(PageFault) {
+                guard let context = UserMemory.currentContext() else {
+                    throw PageFault(address: address, isWrite: false, status: ZX_ERR_BAD_STATE)
+                }
+                return try context.load(T.self, from: address &+ UInt(self.offset + offset))
             } catch {
                 throw .pageFault(error)
             }
@@ -80,8 +83,11 @@ public struct MmioView: MmioAccess, Sendable {
         try check(offset, MemoryLayout<T>.size)
         switch backing {
         case .mapped(let address):
-            do {
-                try UserMemory.store(value, to: address &+ UInt(self.offset + offset))
+            do throws(PageFault) {
+                guard let context = UserMemory.currentContext() else {
+                    throw PageFault(address: address, isWrite: true, status: ZX_ERR_BAD_STATE)
+                }
+                try context.store(value, to: address &+ UInt(self.offset + offset))
             } catch {
                 throw .pageFault(error)
             }

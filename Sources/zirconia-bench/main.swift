@@ -8,7 +8,7 @@ import Zirconia
 let quick = CommandLine.arguments.contains("--quick")
 let rounds = quick ? 3 : 9
 
-/// `--only fault|map|tlb|vmo|many|channel|clone` runs one pair (for profiling).
+/// `--only fault|map|tlb|vmo|many|channel|clone|mmio` runs one pair (for profiling).
 let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
     $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
 }
@@ -24,5 +24,6 @@ if selected("vmo") { rows.append(contentsOf: try benchVmoReadWrite(kernel, round
 if selected("many") { rows.append(try benchManyMappingsFault(kernel, rounds: rounds, quick: quick)) }
 if selected("channel") { rows.append(try benchChannelWriteRead(kernel, rounds: rounds)) }
 if selected("clone") { rows += [try benchSnapshotScaling(kernel, rounds: rounds), try benchCopyOnWriteFault(kernel, rounds: rounds, pages: 1024), try benchCopyOnWriteFault(kernel, rounds: rounds, pages: 128)] }
+if selected("mmio") { rows += try benchMmio(rounds: rounds) }
 printTable(rows)
 print("(sink \(sink & 1))")

@@ -147,6 +147,8 @@ public final class MemoryContext {
     }
 
     @usableFromInline
+    @_specialize(where T == UInt8) @_specialize(where T == UInt16)
+    @_specialize(where T == UInt32) @_specialize(where T == UInt64)
     func loadSlow<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
         let size = MemoryLayout<T>.size
         if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
@@ -161,6 +163,8 @@ public final class MemoryContext {
     }
 
     @usableFromInline
+    @_specialize(where T == UInt8) @_specialize(where T == UInt16)
+    @_specialize(where T == UInt32) @_specialize(where T == UInt64)
     func storeSlow<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
         let size = MemoryLayout<T>.size
         if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
