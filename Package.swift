@@ -44,8 +44,10 @@ let package = Package(
         .target(name: "VM", dependencies: ["ZX", "KernelContainers", "Hardware"], swiftSettings: kernelLayer),
         // Kernel objects and syscalls: handles, rights, processes, threads, zx_*, the Swift-native API.
         .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "Hardware", "VM"], swiftSettings: kernelLayer),
+        // lib/mmio in Swift: MmioBuffer, MmioView, hwreg-style registers, fake and mock regions.
+        .target(name: "Mmio", dependencies: ["ZX", "Hardware", "ZirconKernel"], swiftSettings: strict),
         // The public library: re-exports the surface.
-        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices"], swiftSettings: strict),
+        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices", "Mmio"], swiftSettings: strict),
         .executableTarget(
             name: "zirconia",
             dependencies: ["Zirconia", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -61,5 +63,6 @@ let package = Package(
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Hardware"], swiftSettings: strict),
         .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),
         .testTarget(name: "ZirconKernelTests", dependencies: ["Zirconia"], swiftSettings: strict),
+        .testTarget(name: "MmioTests", dependencies: ["Zirconia"], swiftSettings: strict),
     ]
 )

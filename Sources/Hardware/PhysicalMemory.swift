@@ -4,7 +4,9 @@
 // stands for the physical range [base, base + size). Untouched RAM costs no host memory, and
 // `releaseHostMemory` hands pages back (MADV_DONTNEED) so freed pages stop costing host RSS;
 // they read as zero afterwards. Everything above this type (page tables, the TLB, the PMM)
-// reaches RAM through `hostPointer`.
+// reaches RAM through `hostPointer`. The rest of the physical address map — the MMIO windows of
+// the machine's devices — rides along as `mmio` (PhysicalAddressMap.swift), so everything that
+// can reach RAM can also decode a device address.
 //
 // Zircon counterpart: the physmap (zircon/kernel/vm/include/vm/physmap.h, paddr_to_physmap)
 // plus the arena memory the PMM manages (vm/pmm_arena.cc).
@@ -31,20 +33,32 @@ public final class PhysicalMemory: @unchecked Sendable {
     public let accessRegistry = AccessRegistry()
     /// Host address of `base`.
     @usableFromInline let hostBase: UnsafeMutableRawPointer
+    /// The MMIO windows of the machine's devices (empty for a RAM-only machine).
+    public let mmio: MmioRegionMap
 
-    /// Maps `size` bytes of host memory for RAM starting at physical address `base`.
-    /// - Throws: `.invalidArgs` if `base` or `size` is not page aligned, `size` is not positive
-    ///   or the range wraps; `.noMemory` if the host mmap fails.
-    public init(base: PhysicalAddress = PhysicalAddress(0x10_0000), size: Int) throws(ZxStatus) {
+    /// Maps `size` bytes of host memory for RAM starting at physical address `base`; `mmio` is
+    /// the rest of the physical address map.
+    /// - Throws: `.invalidArgs` if `base` or `size` is not page aligned, `size` is not positive,
+    ///   the range wraps, or an MMIO region shares a page with RAM; `.noMemory` if the host mmap
+    ///   fails.
+    public init(base: PhysicalAddress = PhysicalAddress(0x10_0000), size: Int,
+                mmio: MmioRegionMap = MmioRegionMap()) throws(ZxStatus) {
         guard size > 0, UInt64(size).isPageAligned, base.rawValue.isPageAligned,
               base.rawValue.checkedAdd(UInt64(size)) != nil
         else { throw .invalidArgs }
+        // A page is either RAM or device memory, never both: the MMU routes by page.
+        for region in mmio.regions {
+            let pages = region.pageRange
+            guard pages.base.checkedAdd(pages.size).map({ $0 <= base.rawValue }) ?? false
+                    || pages.base >= base.rawValue + UInt64(size) else { throw .invalidArgs }
+        }
         let flags = MAP_PRIVATE | MAP_ANONYMOUS | PhysicalMemory.noReserve
         let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, flags, -1, 0)
         guard let pointer, pointer != MAP_FAILED else { throw .noMemory }
         self.base = base
         self.size = size
         self.hostBase = pointer
+        self.mmio = mmio
     }
 
     deinit {

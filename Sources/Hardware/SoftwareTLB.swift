@@ -23,7 +23,11 @@
 // 3. Slots record write permission. A read fill of a read-only entry (e.g. the shared zero page)
 //    makes a later write miss and fault. A read fill of a writable but clean (D = 0) entry is also
 //    cached read-only, so the first write walks again and sets D, like an x86 TLB.
-// 4. Physical pages outside RAM (device memory) never enter the TLB; `fill` returns nil for them.
+// 4. Physical pages outside RAM (device memory) never enter these slots; `fill` and `install`
+//    return nil for them. Device translations live in a separate small cache
+//    (`deviceSlots`, SoftwareTLB+Device.swift) consulted only after the RAM hit path missed, so
+//    the RAM hit path is unchanged, and a device hit never yields a host pointer: every access
+//    through it is a call on the device.
 //
 // Zircon counterpart: none in software — this is the x86 TLB plus the shootdown of
 // zircon/kernel/arch/x86/mmu.cc (x86_tlb_invalidate_page / TlbInvalidate), with the IPI replaced
@@ -75,6 +79,8 @@ public final class SoftwareTLB {
     let entryCount: Int
     /// Raised while this TLB's owner uses a translation (see AccessRegistry).
     @usableFromInline let activity: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Device translations (SoftwareTLB+Device.swift): direct-mapped, never on the RAM hit path.
+    var deviceSlots = [DeviceTLBSlot](repeating: DeviceTLBSlot(), count: SoftwareTLB.deviceSlotCount)
 
     /// Creates an empty TLB with `entries` slots (a power of two).
     public init(aspace: ArchVmAspace, entries: Int = 256) {
@@ -107,6 +113,7 @@ public final class SoftwareTLB {
     /// Drops every cached translation.
     public func flushAll() {
         for index in 0..<entryCount { slots[index].tag = SoftwareTLB.emptyTag }
+        for index in deviceSlots.indices { deviceSlots[index] = DeviceTLBSlot() }
     }
 
     /// Opens an access window: until `endAccess`, a page translated by this TLB is not freed

@@ -8,3 +8,4 @@
 @_exported import Hardware
 @_exported import DeviceTree
 @_exported import Devices
+@_exported import Mmio

@@ -8,7 +8,7 @@ import Zirconia
 let quick = CommandLine.arguments.contains("--quick")
 let rounds = quick ? 3 : 9
 
-/// `--only fault|map|tlb|vmo|many|channel|clone|dtb` runs one pair (for profiling).
+/// `--only fault|map|tlb|vmo|many|channel|clone|pager|dtb|mmio` runs one group (for profiling).
 let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
     $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
 }
@@ -25,5 +25,6 @@ if selected("many") { rows.append(try benchManyMappingsFault(kernel, rounds: rou
 if selected("channel") { rows.append(try benchChannelWriteRead(kernel, rounds: rounds)) }
 if selected("clone") { rows += [try benchSnapshotScaling(kernel, rounds: rounds), try benchCopyOnWriteFault(kernel, rounds: rounds, pages: 1024), try benchCopyOnWriteFault(kernel, rounds: rounds, pages: 128)] }
 if selected("dtb") { rows.append(contentsOf: try benchDeviceTree(rounds: rounds)) }
+if selected("mmio") { rows += try benchMmio(rounds: rounds) }
 printTable(rows)
 print("(sink \(sink & 1))")

@@ -24,6 +24,7 @@ extension VmObjectPaged {
     ///   accumulated from the root of the tree (plus the size) overflows.
     public func createSnapshot(offset: UInt64, size: UInt64, resizable: Bool) throws(ZxStatus) -> VmObjectPaged {
         guard !isContiguous else { throw .invalidArgs }
+        guard !isPhysical else { throw .notSupported }
         guard offset.isPageAligned else { throw .invalidArgs }
         guard let rounded = size.pageRoundedUp, rounded <= maxVmoSize else { throw .outOfRange }
         let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
@@ -62,7 +63,7 @@ extension VmObjectPaged {
         let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard let end = offset.checkedAdd(rounded), end <= viewSizeLocked else { throw .invalidArgs }
             guard !isResizable else { throw .notSupported }
-            guard cachePolicyLocked == 0 || isContiguous else { throw .badState }
+            guard cachePolicyLocked == 0 || isContiguous || isPhysical else { throw .badState }
             let child = VmObjectPaged(pmm: pmm, hierarchy: hierarchy, kind: .slice, options: [], node: node,
                                       nodeOffset: nodeOffset + offset, aliasParent: self, size: rounded,
                                       contentSize: size, rootOffset: rootOffset &+ offset)
@@ -79,7 +80,7 @@ extension VmObjectPaged {
     ///   contiguous, or `resizable` on a non-resizable VMO; `.badState` uncached.
     public func createReference(offset: UInt64, size: UInt64, resizable: Bool) throws(ZxStatus) -> VmObjectPaged {
         guard offset == 0, size == 0 else { throw .invalidArgs }
-        guard !isContiguous else { throw .notSupported }
+        guard !isContiguous, !isPhysical else { throw .notSupported }
         guard !resizable || isResizable else { throw .notSupported }
         let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard cachePolicyLocked == 0 else { throw .badState }

@@ -19,6 +19,7 @@ extension VmObjectPaged {
     /// Pager-backed: missing pages are asked for and `wait` blocks until they come.
     public func read(into buffer: UnsafeMutableRawPointer?, offset: UInt64, length: Int,
                      wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try withPageRequests(wait: wait) { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, UInt64(length))
             guard cachePolicyLocked == 0 else { throw .badState }
@@ -44,6 +45,7 @@ extension VmObjectPaged {
     /// dirty the clean ones, each as one batched request.
     public func write(from buffer: UnsafeRawPointer?, offset: UInt64, length: Int,
                       wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try withPageRequests(wait: wait) { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, UInt64(length))
             guard cachePolicyLocked == 0 else { throw .badState }
@@ -69,6 +71,7 @@ extension VmObjectPaged {
     /// Pager-backed: populates instead — asks the pager for the missing pages (which stay Clean).
     public func commit(offset: UInt64, length: UInt64,
                        wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try withPageRequests(wait: wait) { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, length)
             guard length > 0 else { return }
@@ -90,6 +93,7 @@ extension VmObjectPaged {
     /// references act on their owner. Refused (NOT_SUPPORTED) on a VMO with a copy-on-write
     /// parent or copy-on-write children: both mean its leaf hangs below a hidden node.
     public func decommit(offset: UInt64, length: UInt64) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, length)
             guard length > 0 else { return }
@@ -105,6 +109,7 @@ extension VmObjectPaged {
     /// Pager-backed: zeroing is writing zeros (pages are asked for and dirtied like a write).
     public func zero(offset: UInt64, length: UInt64,
                      wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        guard !isPhysical else { throw .notSupported }
         try withPageRequests(wait: wait) { () throws(ZxStatus) in
             // ZERO is an efficient zx_vmo_write, and writes are refused while uncached; Zircon's
             // VmObjectPaged::ZeroRange checks this before the range (reference §3.13).
@@ -141,7 +146,7 @@ extension VmObjectPaged {
     /// zeroes on every set below the size). Contiguous VMOs have no content size (`.notSupported`).
     /// References share their source's content size.
     public func setContentSize(_ newValue: UInt64) throws(ZxStatus) {
-        guard !isContiguous else { throw .notSupported }
+        guard !isContiguous, !isPhysical else { throw .notSupported }
         try lock.withLock { () throws(ZxStatus) in
             let size = viewSizeLocked
             if newValue < size {
@@ -158,7 +163,7 @@ extension VmObjectPaged {
     /// its parent, so growing again shows zeros, never the parent's data (reference §4.3).
     public func resize(_ newSize: UInt64) throws(ZxStatus) {
         if kind == .reference, let sizeSource { return try sizeSource.resize(newSize) }
-        guard !isContiguous else { throw .unavailable }
+        guard !isContiguous, !isPhysical else { throw .unavailable }
         guard let rounded = newSize.pageRoundedUp else { throw .outOfRange }
         guard isResizable else { throw .unavailable }
         guard rounded <= maxVmoSize else { throw .outOfRange }
@@ -189,6 +194,7 @@ extension VmObjectPaged {
     /// BAD_STATE while mapped, pinned, or part of a hierarchy (a parent, children, or a
     /// copy-on-write relative).
     public func setCachePolicy(_ policy: UInt32) throws(ZxStatus) {
+        if let backing = physical { return try setPhysicalCachePolicy(backing, policy) }
         try lock.withLock { () throws(ZxStatus) in
             guard mappings.isEmpty, pinnedCount == 0 || isContiguous else { throw .badState }
             guard kind == .root, parentVmo == nil, childVmos.isEmpty, node.parent == nil else { throw .badState }
@@ -248,7 +254,10 @@ extension VmObjectPaged {
     /// faults again; a write forks a private copy (or commits a zero page) and maps that.
     func resolveFault(offset: UInt64, write: Bool, mapping: VmMapping, va: VirtualAddress,
                       tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
-        try lock.withLock { () throws(ZxStatus) -> FaultResolution in
+        if let backing = physical {
+            return try resolvePhysicalFault(backing, offset: offset, mapping: mapping, va: va, tracer: tracer)
+        }
+        return try lock.withLock { () throws(ZxStatus) -> FaultResolution in
             do throws(ZxStatus) {
                 return try resolveFaultLocked(offset: offset, write: write, mapping: mapping, va: va, tracer: tracer)
             } catch .shouldWait {
@@ -307,6 +316,7 @@ extension VmObjectPaged {
     /// MAP_RANGE: maps the pages this VMO's leaf owns, never forking or committing anything; pages
     /// still shared with an ancestor are left to fault (reference §4.4).
     func mapOwnedPages(mapping: VmMapping, offset: UInt64, length: UInt64) throws(ZxStatus) {
+        if let backing = physical { return try mapPhysicalPages(backing, mapping: mapping, offset: offset, length: length) }
         try lock.withLock { () throws(ZxStatus) in
             let end = min(offset.checkedAdd(length) ?? UInt64.max, viewSizeLocked)
             guard offset < end else { return }

@@ -43,6 +43,9 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     var contentSizeBytes: UInt64
     /// The ZX_CACHE_POLICY_* value new mappings use (owners; aliases use their owner's).
     var cachePolicyValue: UInt32 = 0
+    /// Physical VMOs: the physical range behind the VMO (VmObjectPaged+Physical.swift); nil for
+    /// every other VMO. Set once at creation.
+    var physicalBacking: PhysicalBacking?
     /// ZX_INFO_VMO.committed_change_events: how often the kernel, *without* a user request,
     /// changed what committed_bytes reports (Zircon's zx_info_vmo_t doc; its VmObjectDispatcher
     /// reports the reclamation event count). Only reclamation (discard) counts, not commits,

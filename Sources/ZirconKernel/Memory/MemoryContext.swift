@@ -17,13 +17,27 @@ public struct PageFault: Error, Equatable, Sendable {
     public var address: zx_vaddr_t
     public var isWrite: Bool
     /// ZX_ERR_NOT_FOUND (nothing mapped), ZX_ERR_ACCESS_DENIED (permissions),
-    /// ZX_ERR_OUT_OF_RANGE (beyond the VMO's end inside a mapping), or the pager's failure code.
+    /// ZX_ERR_OUT_OF_RANGE (beyond the VMO's end inside a mapping), the pager's failure code, or
+    /// ZX_ERR_IO when a device refused the access (`deviceFault` says why).
     public var status: zx_status_t
+    /// For a device access the device (or the bus) refused: the device's reason. Zircon has no
+    /// exact analogue (a bus error / synchronous external abort is a fatal fault there too).
+    public var deviceFault: MmioFault?
 
-    public init(address: zx_vaddr_t, isWrite: Bool, status: zx_status_t) {
+    public init(address: zx_vaddr_t, isWrite: Bool, status: zx_status_t, deviceFault: MmioFault? = nil) {
         self.address = address
         self.isWrite = isWrite
         self.status = status
+        self.deviceFault = deviceFault
+    }
+}
+
+extension PageFault: CustomStringConvertible {
+    public var description: String {
+        let kind = isWrite ? "write" : "read"
+        var text = "page fault: \(kind) at 0x\(String(address, radix: 16)), status \(ZxStatus(rawValue: status))"
+        if let deviceFault { text += " (device: \(deviceFault))" }
+        return text
     }
 }
 
@@ -75,7 +89,7 @@ public final class MemoryContext {
     func prepare(_ address: UInt, write: Bool) throws(PageFault) {
         let va = VirtualAddress(address)
         try checkOwnerAlive(address, write: write)
-        if tlb.fill(va, write: write) == nil {
+        if tlb.fill(va, write: write) == nil, !tlb.fillDevice(va, write: write) {
             let resolution: FaultResolution
             do {
                 if let owner {
@@ -87,8 +101,12 @@ public final class MemoryContext {
                 throw PageFault(address: address, isWrite: write, status: error.rawValue)
             }
             if !write || resolution.writable {
-                _ = tlb.install(va, physical: resolution.physical, writable: resolution.writable,
-                                generation: resolution.generation)
+                if tlb.install(va, physical: resolution.physical, writable: resolution.writable,
+                               generation: resolution.generation) == nil {
+                    // Not RAM: a device page (MemoryContext+Device.swift).
+                    tlb.installDevice(va, physical: resolution.physical, writable: resolution.writable,
+                                      generation: resolution.generation)
+                }
             }
         }
         // Again after the fill: a kill that bumped the TLB generation before this fill read it
@@ -108,9 +126,12 @@ public final class MemoryContext {
     /// an access window, faulting the page in as needed. A bounded number of retries: a
     /// concurrent unmap/protect can undo the translation just installed, and each retry re-runs
     /// the full fault path, as a CPU would re-trap.
+    /// A translation to device memory runs `device` instead (no access window: device pages are
+    /// never freed), which must make the access as calls on the device.
     @usableFromInline
     func withPage<R>(_ address: UInt, length: Int, write: Bool,
-                     _ body: (UnsafeMutableRawPointer) -> R) throws(PageFault) -> R {
+                     _ body: (UnsafeMutableRawPointer) -> R,
+                     device: (DeviceTarget) throws(PageFault) -> R) throws(PageFault) -> R {
         let va = VirtualAddress(address)
         for _ in 0..<64 {
             tlb.beginAccess()
@@ -120,16 +141,23 @@ public final class MemoryContext {
                 return result
             }
             tlb.endAccess()
+            if let target = tlb.deviceTarget(va, write: write) {
+                try checkOwnerAlive(address, write: write)
+                return try device(target)
+            }
             try prepare(address, write: write)
         }
         throw PageFault(address: address, isWrite: write, status: ZxStatus.internalIntrRetry.rawValue)
     }
 
     @usableFromInline
+    @_specialize(where T == UInt8) @_specialize(where T == UInt16)
+    @_specialize(where T == UInt32) @_specialize(where T == UInt64)
     func loadSlow<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
         let size = MemoryLayout<T>.size
         if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
-            return try withPage(address, length: size, write: false) { $0.loadUnaligned(as: T.self) }
+            return try withPage(address, length: size, write: false, { $0.loadUnaligned(as: T.self) },
+                                device: { (target) throws(PageFault) in try deviceLoad(T.self, target, address) })
         }
         var value = T.zero
         try withUnsafeMutableBytes(of: &value) { (bytes) throws(PageFault) in
@@ -139,10 +167,13 @@ public final class MemoryContext {
     }
 
     @usableFromInline
+    @_specialize(where T == UInt8) @_specialize(where T == UInt16)
+    @_specialize(where T == UInt32) @_specialize(where T == UInt64)
     func storeSlow<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
         let size = MemoryLayout<T>.size
         if (address & UInt(PageGeometry.mask)) + UInt(size) <= UInt(PageGeometry.size) {
-            try withPage(address, length: size, write: true) { $0.storeBytes(of: value, as: T.self) }
+            try withPage(address, length: size, write: true, { $0.storeBytes(of: value, as: T.self) },
+                         device: { (target) throws(PageFault) in try deviceStore(value, target, address) })
             return
         }
         var copy = value
@@ -161,9 +192,11 @@ public final class MemoryContext {
             let (current, overflow) = address.addingReportingOverflow(UInt(done))
             guard !overflow else { throw PageFault(address: address, isWrite: false, status: ZxStatus.notFound.rawValue) }
             let chunk = min(buffer.count - done, PageGeometry.size - Int(current & UInt(PageGeometry.mask)))
-            try withPage(current, length: chunk, write: false) { source in
+            try withPage(current, length: chunk, write: false, { source in
                 (base + done).copyMemory(from: source, byteCount: chunk)
-            }
+            }, device: { (target) throws(PageFault) in
+                try deviceCopy(into: UnsafeMutableRawBufferPointer(start: base + done, count: chunk), target, current)
+            })
             done += chunk
         }
     }
@@ -176,9 +209,11 @@ public final class MemoryContext {
             let (current, overflow) = address.addingReportingOverflow(UInt(done))
             guard !overflow else { throw PageFault(address: address, isWrite: true, status: ZxStatus.notFound.rawValue) }
             let chunk = min(buffer.count - done, PageGeometry.size - Int(current & UInt(PageGeometry.mask)))
-            try withPage(current, length: chunk, write: true) { target in
+            try withPage(current, length: chunk, write: true, { target in
                 target.copyMemory(from: base + done, byteCount: chunk)
-            }
+            }, device: { (target) throws(PageFault) in
+                try deviceCopy(from: UnsafeRawBufferPointer(start: base + done, count: chunk), target, current)
+            })
             done += chunk
         }
     }

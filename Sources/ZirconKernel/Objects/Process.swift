@@ -221,7 +221,8 @@ final class ProcessDispatcher: KernelObject, @unchecked Sendable {
         kernel.log("""
             <== fatal exception: process \(name)[\(koid)] thread \(thread.name)[\(thread.koid)]
             <== fatal page fault, address 0x\(String(record.address, radix: 16)), \
-            \(record.isWrite ? "write" : "read"), status \(ZxStatus(rawValue: record.status))
+            \(record.isWrite ? "write" : "read"), status \(ZxStatus(rawValue: record.status))\
+            \(record.detail.map { "\n<== device: \($0)" } ?? "")
             """)
         exit(returnCode: ZX_TASK_RETCODE_EXCEPTION_KILL)
     }

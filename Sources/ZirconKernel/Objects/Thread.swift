@@ -181,7 +181,8 @@ extension ThreadDispatcher {
         if case .failure(let error) = outcome, let fault = error as? PageFault, !isKilled {
             process.fatalException(
                 ExceptionRecord(type: ZX_EXCP_FATAL_PAGE_FAULT, threadKoid: koid, address: fault.address,
-                                isWrite: fault.isWrite, status: fault.status, time: Kernel.monotonicNow()),
+                                isWrite: fault.isWrite, status: fault.status, time: Kernel.monotonicNow(),
+                                detail: fault.deviceFault?.description),
                 thread: self)
         }
         process.threadExited(self, handle: handle)
@@ -203,9 +204,12 @@ public struct ExceptionRecord: Sendable, Equatable {
     public var status: zx_status_t
     /// ZX_CLOCK_MONOTONIC when it was delivered.
     public var time: zx_time_t
+    /// Why a device refused the access, for a fault on device memory (ZX_ERR_IO); else nil.
+    public var detail: String?
 
     public init(type: zx_excp_type_t, threadKoid: zx_koid_t, address: zx_vaddr_t, isWrite: Bool,
-                status: zx_status_t, time: zx_time_t) {
+                status: zx_status_t, time: zx_time_t, detail: String? = nil) {
+        self.detail = detail
         self.type = type
         self.threadKoid = threadKoid
         self.address = address

@@ -62,7 +62,7 @@ final class VmoDispatcher: KernelObject, @unchecked Sendable {
             return
         }
         guard value.count >= MemoryLayout<UInt64>.size else { throw .bufferTooSmall }
-        let contentSize = vmo.isContiguous ? 0 : vmo.contentSize
+        let contentSize = vmo.isContiguous || vmo.isPhysical ? 0 : vmo.contentSize
         value.storeBytes(of: contentSize, as: UInt64.self)
     }
 
@@ -88,7 +88,7 @@ final class VmoDispatcher: KernelObject, @unchecked Sendable {
         info.num_children = vmo.childCount
         info.num_mappings = vmo.mappingCount
         info.share_count = vmo.shareCount
-        var flags = ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_VIA_HANDLE
+        var flags = (vmo.isPhysical ? ZX_INFO_VMO_TYPE_PHYSICAL : ZX_INFO_VMO_TYPE_PAGED) | ZX_INFO_VMO_VIA_HANDLE
         if vmo.isResizable { flags |= ZX_INFO_VMO_RESIZABLE }
         if vmo.isContiguous { flags |= ZX_INFO_VMO_CONTIGUOUS }
         if vmo.isDiscardable { flags |= ZX_INFO_VMO_DISCARDABLE }

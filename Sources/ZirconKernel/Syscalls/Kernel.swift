@@ -1,6 +1,6 @@
-// Kernel: one emulated machine (RAM, PMM), its koid counter, ASLR policy, root resource and
-// processes. Several kernels in one host process share nothing. Also MachineProfile and the
-// root resource's dispatcher.
+// Kernel: one emulated machine (RAM, the MMIO map, PMM), its koid counter, ASLR policy, root
+// resource, resource registry and processes. Several kernels in one host process share nothing.
+// Also MachineProfile (its device-memory rules and MachineConfiguration are in Machine.swift).
 //
 // Zircon counterpart: kernel boot state (pmm, KernelObjectId generator in
 // zircon/kernel/object/dispatcher.cc, the root resource from
@@ -26,11 +26,12 @@ public enum MachineProfile: Sendable {
     /// USER_ASPACE_BASE (both architectures: 2 MiB, the first 2 MiB catch null dereferences).
     public var userAspaceBase: UInt { 0x20_0000 }
 
-    /// USER_ASPACE_SIZE as in NEW Zircon's arch/kernel_aspace.h.
+    /// USER_ASPACE_SIZE as in NEW Zircon's arch/kernel_aspace.h — except that the emulated page
+    /// tables are x86-64's (4 levels, lower canonical half below 2^47) on every profile, so the
+    /// arm64 range (0xffff_ff00_0000 - base, 48 bits) is clipped to x64's to stay mappable.
     public var userAspaceSize: Int {
         switch self {
-        case .x64: return (1 << 47) - 4096 - 0x20_0000
-        case .arm64: return 0xffff_ff00_0000 - 0x20_0000
+        case .x64, .arm64: return (1 << 47) - 4096 - 0x20_0000
         }
     }
 }
@@ -41,12 +42,20 @@ public final class Kernel: @unchecked Sendable {
     public static let maxAslrEntropyBits = 36
 
     public let profile: MachineProfile
+    /// The machine this kernel booted on.
+    public let machine: MachineConfiguration
+    /// RAM carved out at boot for physical VMOs (`MachineConfiguration.reservedMemorySize`).
+    public let reservedMemory: PhysicalRange?
     let memory: PhysicalMemory
     let pmm: PMM
     /// The boot-time ASLR configuration (per-process seeds derive from the kernel's generator).
     let aslr: AslrPolicy
     /// The root resource (ZX_RSRC_KIND_ROOT).
     let rootResourceObject: ResourceDispatcher
+    /// Live ranged resources, for exclusive reservations.
+    let resources = ResourceRegistry()
+    /// Cache maintenance ops drivers issued, oldest first (Syscalls+Resource.swift).
+    let cacheLog = Mutex<[CacheOperationRecord]>([])
 
     private let nextKoid: Atomic<UInt64>
     private let random: Mutex<SplitMix64>
@@ -73,20 +82,42 @@ public final class Kernel: @unchecked Sendable {
     ///   - profile: the machine architecture.
     /// - Throws: `ZxStatus.invalidArgs` for a bad size or negative entropy, or what the
     ///   machine and PMM throw.
-    public init(memorySize: Int = 1 << 30, aslrEntropyBits: Int = 30, seed: UInt64? = nil,
-                profile: MachineProfile = .x64) throws {
-        guard memorySize > 0, aslrEntropyBits >= 0 else { throw ZxStatus.invalidArgs }
+    public convenience init(memorySize: Int = 1 << 30, aslrEntropyBits: Int = 30, seed: UInt64? = nil,
+                            profile: MachineProfile = .x64) throws {
+        try self.init(machine: MachineConfiguration(profile: profile, memorySize: memorySize),
+                      aslrEntropyBits: aslrEntropyBits, seed: seed)
+    }
+
+    /// Boots a kernel on the machine `machine` describes: its profile, RAM, device windows
+    /// (the MMIO half of the physical address map) and reserved RAM.
+    /// - Throws: `ZxStatus.invalidArgs` for a bad size, negative entropy, overlapping device
+    ///   windows or a window sharing a page with RAM; `.noMemory` if the reserved RAM does not
+    ///   fit; or what the machine and PMM throw.
+    public init(machine: MachineConfiguration, aslrEntropyBits: Int = 30, seed: UInt64? = nil) throws {
+        guard machine.memorySize > 0, aslrEntropyBits >= 0, machine.reservedMemorySize >= 0 else {
+            throw ZxStatus.invalidArgs
+        }
         var generator = SystemRandomNumberGenerator()
         let rootSeed = seed ?? generator.next()
         var random = SplitMix64(seed: rootSeed)
-        self.profile = profile
-        self.memory = try PhysicalMemory(size: memorySize)
+        self.profile = machine.profile
+        self.machine = machine
+        self.memory = try PhysicalMemory(base: PhysicalAddress(MachineConfiguration.ramBase),
+                                         size: machine.memorySize, mmio: machine.mmioMap())
         self.pmm = try PMM(memory: memory)
+        if machine.reservedMemorySize > 0 {
+            guard let bytes = UInt64(machine.reservedMemorySize).pageRoundedUp else { throw ZxStatus.invalidArgs }
+            let pages = Int(bytes >> UInt64(PageGeometry.shift))
+            let base = try pmm.allocContiguous(pages: pages, alignmentLog2: 0, state: .wired)
+            self.reservedMemory = PhysicalRange(base: base.rawValue, size: bytes)
+        } else {
+            self.reservedMemory = nil
+        }
         let bits = min(aslrEntropyBits, Kernel.maxAslrEntropyBits)
         self.aslr = AslrPolicy(enabled: bits > 0, entropyBits: bits, seed: random.next())
         // The root resource takes the first koid.
-        self.rootResourceObject = ResourceDispatcher(kind: ZX_RSRC_KIND_ROOT,
-                                                     koid: ZX_KOID_FIRST)
+        self.rootResourceObject = ResourceDispatcher(kind: ZX_RSRC_KIND_ROOT, koid: ZX_KOID_FIRST,
+                                                     name: "root")
         self.nextKoid = Atomic(UInt64(ZX_KOID_FIRST) + 1)
         self.random = Mutex(random)
     }
@@ -189,20 +220,6 @@ public final class Kernel: @unchecked Sendable {
         info.other_bytes = info.total_bytes > accounted ? info.total_bytes - accounted : 0
         return info
     }
-}
-
-/// A resource object. Only the root resource exists so far; it passes every resource check.
-final class ResourceDispatcher: KernelObject, @unchecked Sendable {
-    let kind: zx_rsrc_kind_t
-
-    init(kind: zx_rsrc_kind_t, koid: zx_koid_t) {
-        self.kind = kind
-        super.init(koid: koid, name: "root")
-    }
-
-    override var objectType: zx_obj_type_t { ZX_OBJ_TYPE_RESOURCE }
-    override var defaultRights: zx_rights_t { ZX_DEFAULT_RESOURCE_RIGHTS }
-    override var supportsName: Bool { true }
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): small, seedable, good enough for ASLR and mixers.

@@ -83,6 +83,8 @@ extension Sys {
             try infoProcess(context, handle, &out)
         case ZX_INFO_KMEM_STATS:
             try infoKmemStats(context, handle, &out)
+        case ZX_INFO_RESOURCE:
+            try infoResource(context, handle, &out)
         // Task topics (Syscalls+Task.swift).
         case ZX_INFO_THREAD:
             try infoThread(context, handle, &out)
@@ -136,11 +138,7 @@ extension Sys {
     /// resource); no handle right is checked, as in Zircon's validate_ranged_resource.
     static func infoKmemStats(_ context: ThreadContext, _ handle: zx_handle_t,
                               _ out: inout InfoOutput) throws(ZxStatus) {
-        let (resource, _) = try context.handles.lookup(handle, as: ResourceDispatcher.self,
-                                                       rights: ZX_RIGHT_NONE)
-        // Only the root resource exists so far; a SYSTEM resource covering
-        // ZX_RSRC_SYSTEM_INFO_BASE will be accepted here too once resources exist.
-        guard resource.kind == ZX_RSRC_KIND_ROOT else { throw .wrongType }
+        try validateResourceKindBase(context, handle, kind: ZX_RSRC_KIND_SYSTEM, base: ZX_RSRC_SYSTEM_INFO_BASE)
         try out.single(context.kernel.kmemStats())
     }
 

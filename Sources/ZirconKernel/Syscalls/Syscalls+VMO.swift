@@ -102,10 +102,10 @@ extension Sys {
             try vmo.unlockDiscardable(offset: offset, length: size)
         case ZX_VMO_OP_CACHE_SYNC, ZX_VMO_OP_CACHE_CLEAN, ZX_VMO_OP_CACHE_CLEAN_INVALIDATE:
             try need(ZX_RIGHT_READ)
-            try vmo.validateCacheOp(offset: offset, length: size)
+            try vmoCacheOp(context, dispatcher, op, offset, size)
         case ZX_VMO_OP_CACHE_INVALIDATE:
             try need(ZX_RIGHT_WRITE)
-            try vmo.validateCacheOp(offset: offset, length: size)
+            try vmoCacheOp(context, dispatcher, op, offset, size)
         case ZX_VMO_OP_DONT_NEED, ZX_VMO_OP_ALWAYS_NEED:
             try vmo.validateHint(offset: offset, length: size)
         default:
@@ -172,12 +172,11 @@ extension Sys {
         // ZX_POL_AMBIENT_MARK_VMO_EXEC allowed (contract §2). Otherwise vmex is checked like
         // Zircon's validate_ranged_resource(vmex, SYSTEM, VMEX_BASE, 1): a bad handle is
         // BAD_HANDLE, a non-resource WRONG_TYPE, and the root resource stands in for every kind
-        // (reference §3.14). Only the root resource exists so far; other kinds are WRONG_TYPE.
+        // (reference §3.14): the root resource or a SYSTEM resource at VMEX_BASE.
         var verdict: ZxStatus?
         if vmex != ZX_HANDLE_INVALID {
             do throws(ZxStatus) {
-                let (resource, _) = try context.handles.lookup(vmex, as: ResourceDispatcher.self, rights: ZX_RIGHT_NONE)
-                if resource.kind != ZX_RSRC_KIND_ROOT { verdict = .wrongType }
+                try validateResourceKindBase(context, vmex, kind: ZX_RSRC_KIND_SYSTEM, base: ZX_RSRC_SYSTEM_VMEX_BASE)
             } catch {
                 verdict = error
             }
