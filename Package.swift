@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "Hardware", dependencies: ["ZX", "KernelContainers", "CHostSupport"], swiftSettings: kernelLayer),
         // Flattened device tree (DTB) parsing and building. Pure data; knows nothing of the kernel.
         .target(name: "DeviceTree", swiftSettings: strict),
+        // The Fuchsia bind language: lexer, parser, evaluator for driver bind rules. Pure data.
+        .target(name: "BindRules", swiftSettings: strict),
         // Register-level models of the emulated machine's devices, behind Hardware's MmioDevice.
         .target(name: "Devices", dependencies: ["ZX", "Hardware"], swiftSettings: strict),
         // The VM core: PMM, VMOs, VMARs, mappings, the fault path. No handles, no rights.
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(
             name: "DeviceTreeTests", dependencies: ["DeviceTree"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
+        .testTarget(name: "BindRulesTests", dependencies: ["BindRules"], swiftSettings: strict),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Hardware"], swiftSettings: strict),
         .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),
         .testTarget(name: "ZirconKernelTests", dependencies: ["Zirconia"], swiftSettings: strict),

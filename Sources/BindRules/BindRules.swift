@@ -1,0 +1,1 @@
+// BindRules: the Fuchsia bind language (being built; issue 5).
