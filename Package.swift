@@ -45,7 +45,7 @@ let package = Package(
         // The VM core: PMM, VMOs, VMARs, mappings, the fault path. No handles, no rights.
         .target(name: "VM", dependencies: ["ZX", "KernelContainers", "Hardware"], swiftSettings: kernelLayer),
         // Kernel objects and syscalls: handles, rights, processes, threads, zx_*, the Swift-native API.
-        .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "Hardware", "VM"], swiftSettings: kernelLayer),
+        .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "CHostSupport", "Hardware", "VM"], swiftSettings: kernelLayer),
         // lib/mmio in Swift: MmioBuffer, MmioView, hwreg-style registers, fake and mock regions.
         .target(name: "Mmio", dependencies: ["ZX", "Hardware", "ZirconKernel"], swiftSettings: strict),
         // The public library: re-exports the surface.
@@ -54,7 +54,7 @@ let package = Package(
             name: "zirconia",
             dependencies: ["Zirconia", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        .executableTarget(name: "zirconia-bench", dependencies: ["Zirconia"], swiftSettings: strict),
+        .executableTarget(name: "zirconia-bench", dependencies: ["Zirconia", "CHostSupport"], swiftSettings: strict),
 
         .testTarget(name: "ZXTests", dependencies: ["ZX"], swiftSettings: strict),
         .testTarget(name: "KernelContainersTests", dependencies: ["KernelContainers"], swiftSettings: strict),

@@ -24,6 +24,7 @@ if selected("vmo") { rows.append(contentsOf: try benchVmoReadWrite(kernel, round
 if selected("many") { rows.append(try benchManyMappingsFault(kernel, rounds: rounds, quick: quick)) }
 if selected("channel") { rows.append(try benchChannelWriteRead(kernel, rounds: rounds)) }
 if selected("clone") { rows += [try benchSnapshotScaling(kernel, rounds: rounds), try benchCopyOnWriteFault(kernel, rounds: rounds, pages: 1024), try benchCopyOnWriteFault(kernel, rounds: rounds, pages: 128)] }
+if selected("pager") { rows.append(try benchPagerRoundTrip(kernel, rounds: rounds)) }
 if selected("dtb") { rows.append(contentsOf: try benchDeviceTree(rounds: rounds)) }
 if selected("mmio") { rows += try benchMmio(rounds: rounds) }
 printTable(rows)

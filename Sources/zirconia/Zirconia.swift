@@ -15,5 +15,5 @@ struct ZirconiaCommand: ParsableCommand {
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a scenario from the seed documents.",
-        subcommands: [AddressSpaceDemo.self])
+        subcommands: [AddressSpaceDemo.self, PagerDemo.self])
 }

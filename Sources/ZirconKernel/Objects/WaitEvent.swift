@@ -12,15 +12,50 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if os(Linux)
+import CHostSupport
+#endif
 import ZX
 
-/// One waiting thread's wake-up: a mutex + condition variable pair (monotonic clock) and a
-/// "signaled" flag. Each blocking call makes its own, so a signal wakes exactly the thread it is
-/// meant for; nothing ever sleeps or polls.
+/// One waiting thread's wake-up: a one-shot "signaled" flag that waiters sleep on. Each blocking
+/// call makes its own, so a signal wakes exactly the thread it is meant for; nothing ever polls.
 ///
-/// Lock domain: `mutex` guards `signaled`. Whatever a signaller writes before `signal()` is
-/// visible to the waiter once `wait` returns true.
+/// On Linux the flag is a futex word (CHostSupport/futex.c): no mutex, so a woken thread never
+/// lands on a lock the signaller still holds — the pager and channel round trips are two thread
+/// hand-offs each, and that extra sleep/wake pair would double them. Elsewhere a mutex + condition
+/// variable pair (monotonic clock) does the same job. Whatever a signaller writes before
+/// `signal()` is visible to the waiter once `wait` returns true.
 final class WaitEvent: @unchecked Sendable {
+    #if os(Linux)
+    private let word: UnsafeMutablePointer<UInt32>
+
+    init() {
+        word = .allocate(capacity: 1)
+        word.initialize(to: 0)
+    }
+
+    deinit {
+        word.deallocate()
+    }
+
+    /// Wakes every waiter (now or when they come to wait). Idempotent. Also serves as the
+    /// host-side one-shot latch for "until the thread/process is dead" waits.
+    func signal() {
+        zirconia_event_signal(word)
+    }
+
+    /// True once signaled (without blocking).
+    var isSignaled: Bool {
+        zirconia_event_is_signaled(word) == 1
+    }
+
+    /// Blocks until signaled or until `deadline` (ZX_CLOCK_MONOTONIC ns) has passed;
+    /// ZX_TIME_INFINITE waits forever. Returns true if signaled.
+    func wait(until deadline: zx_time_t) -> Bool {
+        zirconia_event_wait(word, deadline == ZX_TIME_INFINITE ? Int64.max : deadline) == 1
+    }
+    #else
+
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let cond: UnsafeMutablePointer<pthread_cond_t>
     private var signaled = false
@@ -90,6 +125,7 @@ final class WaitEvent: @unchecked Sendable {
         }
         return true
     }
+    #endif
 }
 
 extension WaitEvent {
