@@ -20,6 +20,14 @@ public final class MmioRegion: Sendable, CustomStringConvertible {
     public let size: UInt64
     public let device: any MmioDevice
 
+    /// The offset of `address` in this region if all `width` bytes from it are decoded here.
+    @inline(__always)
+    func offset(of address: PhysicalAddress, width: MmioAccessWidth) -> UInt64? {
+        let offset = address.rawValue &- base.rawValue
+        guard address.rawValue >= base.rawValue, offset < size, UInt64(width.rawValue) <= size - offset else { return nil }
+        return offset
+    }
+
     /// - Throws: `.invalidArgs` for an empty window or one that wraps the physical address space.
     public init(base: PhysicalAddress, device: any MmioDevice) throws(ZxStatus) {
         let size = device.regionSize

@@ -23,8 +23,10 @@ struct DeviceTLBSlot {
     var physicalPage: UInt64 = 0
     /// `aspace.generation` when the slot was filled.
     var generation: UInt64 = 0
-    /// The region the last access through this slot decoded to (a lookup hint).
-    var region: MmioRegion?
+    /// The region the last access through this slot decoded to (a lookup hint). Unretained:
+    /// regions belong to the machine's immutable MMIO map, which outlives every TLB; reaching the
+    /// device through it costs no reference counting on the access path.
+    var region: Unmanaged<MmioRegion>?
 }
 
 /// Where a device access goes: the physical address of the accessed byte plus the slot that
@@ -56,18 +58,50 @@ extension SoftwareTLB {
 
     /// A load of `width` bytes through a device translation: one call on the decoding device.
     public func read(_ target: DeviceTarget, width: MmioAccessWidth) throws(MmioFault) -> UInt64 {
-        let map = aspace.memory.mmio
-        let (region, offset) = try map.decode(target.physical, width: width, hint: deviceSlots[target.slot].region)
-        deviceSlots[target.slot].region = region
+        if let hint = deviceSlots[target.slot].region {
+            // Fast path: the page decodes to the same region as last time.
+            var fault: MmioFault?
+            let value = hint._withUnsafeGuaranteedRef { (region) -> UInt64? in
+                guard let offset = region.offset(of: target.physical, width: width) else { return nil }
+                do throws(MmioFault) {
+                    return try region.device.read(offset: offset, width: width)
+                } catch {
+                    fault = error
+                    return 0
+                }
+            }
+            if let fault { throw fault }
+            if let value { return value & width.valueMask }
+        }
+        let (region, offset) = try rememberRegion(target, width: width)
         return try region.device.read(offset: offset, width: width) & width.valueMask
     }
 
     /// A store of the low `width` bytes of `value` through a device translation.
     public func write(_ target: DeviceTarget, width: MmioAccessWidth, value: UInt64) throws(MmioFault) {
-        let map = aspace.memory.mmio
-        let (region, offset) = try map.decode(target.physical, width: width, hint: deviceSlots[target.slot].region)
-        deviceSlots[target.slot].region = region
+        if let hint = deviceSlots[target.slot].region {
+            var fault: MmioFault?
+            let done = hint._withUnsafeGuaranteedRef { (region) -> Bool in
+                guard let offset = region.offset(of: target.physical, width: width) else { return false }
+                do throws(MmioFault) {
+                    try region.device.write(offset: offset, width: width, value: value & width.valueMask)
+                } catch {
+                    fault = error
+                }
+                return true
+            }
+            if let fault { throw fault }
+            if done { return }
+        }
+        let (region, offset) = try rememberRegion(target, width: width)
         try region.device.write(offset: offset, width: width, value: value & width.valueMask)
+    }
+
+    /// Decodes the target through the MMIO map and keeps the region as the slot's hint.
+    private func rememberRegion(_ target: DeviceTarget, width: MmioAccessWidth) throws(MmioFault) -> (MmioRegion, UInt64) {
+        let (region, offset) = try aspace.memory.mmio.decode(target.physical, width: width)
+        deviceSlots[target.slot].region = Unmanaged.passUnretained(region)
+        return (region, offset)
     }
 
     /// Miss path for device memory: walks the tables and, if `va` maps a non-RAM page with the

@@ -30,11 +30,16 @@ public struct MmioView: MmioAccess, Sendable {
     /// Offset of the view's byte 0 within the backing.
     public let offset: Int
     public let size: Int
+    /// The mapped address of the backing (0 for a device backing): the hot path tests this plain
+    /// integer instead of switching over `backing`, whose copy would retain the device reference
+    /// it may hold on every access.
+    @usableFromInline let mappedBase: UInt
 
     public init(backing: MmioBacking, offset: Int = 0, size: Int) {
         self.backing = backing
         self.offset = offset
         self.size = size
+        if case .mapped(let address) = backing { mappedBase = address } else { mappedBase = 0 }
     }
 
     /// A window over `device`'s whole register range, accessed directly (no kernel).
@@ -59,16 +64,24 @@ public struct MmioView: MmioAccess, Sendable {
     @inlinable
     public func read<T: MmioWord>(_ type: T.Type, at offset: Int) throws(MmioAccessError) -> T {
         try check(offset, MemoryLayout<T>.size)
-        switch backing {
-        case .mapped(let address):
-            do throws(PageFault) {
-                guard let context = UserMemory.currentContext() else {
-                    throw PageFault(address: address, isWrite: false, status: ZX_ERR_BAD_STATE)
+        if mappedBase != 0 {
+            let target = mappedBase &+ UInt(self.offset + offset)
+            let result = UserMemory.withCurrentContext { (context) -> Result<T, PageFault> in
+                do throws(PageFault) {
+                    return .success(try context.load(T.self, from: target))
+                } catch {
+                    return .failure(error)
                 }
-                return try context.load(T.self, from: address &+ UInt(self.offset + offset))
-            } catch {
-                throw .pageFault(error)
             }
+            switch result {
+            case .success(let value)?: return value
+            case .failure(let fault)?: throw .pageFault(fault)
+            case nil: throw .pageFault(PageFault(address: target, isWrite: false, status: ZX_ERR_BAD_STATE))
+            }
+        }
+        switch backing {
+        case .mapped(let address):   // only a window mapped at address 0, which nothing maps
+            throw .pageFault(PageFault(address: address, isWrite: false, status: ZX_ERR_NOT_FOUND))
         case .device(let device):
             do {
                 return T(truncatingIfNeeded: try device.read(offset: UInt64(self.offset + offset), width: T.accessWidth))
@@ -81,16 +94,25 @@ public struct MmioView: MmioAccess, Sendable {
     @inlinable
     public func write<T: MmioWord>(_ value: T, at offset: Int) throws(MmioAccessError) {
         try check(offset, MemoryLayout<T>.size)
-        switch backing {
-        case .mapped(let address):
-            do throws(PageFault) {
-                guard let context = UserMemory.currentContext() else {
-                    throw PageFault(address: address, isWrite: true, status: ZX_ERR_BAD_STATE)
+        if mappedBase != 0 {
+            let target = mappedBase &+ UInt(self.offset + offset)
+            let fault = UserMemory.withCurrentContext { (context) -> PageFault? in
+                do throws(PageFault) {
+                    try context.store(value, to: target)
+                    return nil
+                } catch {
+                    return error
                 }
-                try context.store(value, to: address &+ UInt(self.offset + offset))
-            } catch {
-                throw .pageFault(error)
             }
+            switch fault {
+            case nil: throw .pageFault(PageFault(address: target, isWrite: true, status: ZX_ERR_BAD_STATE))
+            case .some(nil): return
+            case .some(.some(let error)): throw .pageFault(error)
+            }
+        }
+        switch backing {
+        case .mapped(let address):   // only a window mapped at address 0, which nothing maps
+            throw .pageFault(PageFault(address: address, isWrite: true, status: ZX_ERR_NOT_FOUND))
         case .device(let device):
             do {
                 try device.write(offset: UInt64(self.offset + offset), width: T.accessWidth,

@@ -45,6 +45,8 @@ extension PageFault: CustomStringConvertible {
 public final class MemoryContext {
     public let tlb: SoftwareTLB
     public let aspace: VmAspace
+    /// `tlb.view`, computed once: the hot path reads it without touching (retaining) the TLB.
+    @usableFromInline let view: TLBView
     /// The simulated thread this context belongs to (nil for a bare context): once it is
     /// killed, every slow path throws a `PageFault` with ZX_ERR_INTERNAL_INTR_KILLED, which
     /// unwinds the thread like a failing kernel entry (TLB hits still complete).
@@ -53,12 +55,14 @@ public final class MemoryContext {
     public init(aspace: VmAspace, tlbEntries: Int = 256) {
         self.aspace = aspace
         self.tlb = SoftwareTLB(aspace: aspace.arch, entries: tlbEntries)
+        self.view = tlb.view
     }
 
     /// A context over an existing TLB (a thread's own).
     public init(aspace: VmAspace, tlb: SoftwareTLB) {
         self.aspace = aspace
         self.tlb = tlb
+        self.view = tlb.view
     }
 
     // MARK: Hot path
@@ -71,13 +75,27 @@ public final class MemoryContext {
     /// Loads a little-endian integer from `address`.
     @inlinable
     public func load<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
-        try MemoryAccessor(self).load(type, from: address)
+        view.beginAccess()
+        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) {
+            let value = pointer.loadUnaligned(as: T.self)
+            view.endAccess()
+            return value
+        }
+        view.endAccess()
+        return try loadSlow(type, from: address)
     }
 
     /// Stores a little-endian integer to `address`.
     @inlinable
     public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
-        try MemoryAccessor(self).store(value, to: address)
+        view.beginAccess()
+        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) {
+            pointer.storeBytes(of: value, as: T.self)
+            view.endAccess()
+            return
+        }
+        view.endAccess()
+        try storeSlow(value, to: address)
     }
 
     // MARK: Slow path
@@ -229,7 +247,7 @@ public struct MemoryAccessor {
     @inlinable
     public init(_ context: MemoryContext) {
         self.context = context
-        self.view = context.tlb.view
+        self.view = context.view
     }
 
     /// Loads a little-endian integer from `address`.

@@ -37,4 +37,15 @@ public enum UserMemory {
     public static func currentContext() -> MemoryContext? {
         ThreadContext.current?.memory
     }
+
+    /// Runs `body` on the calling thread's memory context without retaining it (the context
+    /// outlives every call made on its thread) — for per-access paths such as lib/mmio's
+    /// register reads, where two reference-count round trips would cost more than the access.
+    /// Nil outside `run`.
+    @inline(__always)
+    public static func withCurrentContext<R>(_ body: (MemoryContext) -> R) -> R? {
+        guard let context = ThreadContext.currentUnretained else { return nil }
+        let memory = context._withUnsafeGuaranteedRef { $0.memoryUnretained }
+        return memory._withUnsafeGuaranteedRef(body)
+    }
 }

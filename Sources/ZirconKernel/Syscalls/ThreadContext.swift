@@ -29,6 +29,8 @@ final class ThreadContext {
     let threadHandle: zx_handle_t
     /// How this thread touches its address space (UserMemory): the thread's TLB + the aspace.
     let memory: MemoryContext
+    /// `memory`, unretained, for per-access paths (`UserMemory.withCurrentContext`).
+    let memoryUnretained: Unmanaged<MemoryContext>
 
     init(kernel: Kernel, process: ProcessDispatcher, thread: ThreadDispatcher,
          threadHandle: zx_handle_t) {
@@ -37,6 +39,7 @@ final class ThreadContext {
         self.thread = thread
         self.threadHandle = threadHandle
         self.memory = MemoryContext(aspace: process.aspace, tlb: thread.tlb)
+        self.memoryUnretained = Unmanaged.passUnretained(memory)
         self.memory.owner = thread
     }
 
@@ -49,6 +52,13 @@ final class ThreadContext {
     static var current: ThreadContext? {
         guard let raw = pthread_getspecific(threadContextKey) else { return nil }
         return Unmanaged<ThreadContext>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// The calling thread's context, unretained (nil outside `run`). It stays alive for as long
+    /// as the thread runs inside `withInstalled`, which is longer than any caller on that thread.
+    static var currentUnretained: Unmanaged<ThreadContext>? {
+        guard let raw = pthread_getspecific(threadContextKey) else { return nil }
+        return Unmanaged<ThreadContext>.fromOpaque(raw)
     }
 
     /// Runs `body` with `context` as the calling OS thread's context (restoring the previous
