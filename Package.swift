@@ -48,8 +48,13 @@ let package = Package(
         .target(name: "ZirconKernel", dependencies: ["ZX", "KernelContainers", "CHostSupport", "Hardware", "VM"], swiftSettings: kernelLayer),
         // lib/mmio in Swift: MmioBuffer, MmioView, hwreg-style registers, fake and mock regions.
         .target(name: "Mmio", dependencies: ["ZX", "Hardware", "ZirconKernel"], swiftSettings: strict),
+        // Complete emulated machines (qemu-x64, qemu-arm64, any DTB): devices, physical map, the
+        // description root bus drivers start from, and the Kernel booted on it.
+        .target(
+            name: "Machines", dependencies: ["ZX", "Hardware", "Devices", "DeviceTree", "ZirconKernel"],
+            swiftSettings: strict),
         // The public library: re-exports the surface.
-        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices", "Mmio"], swiftSettings: strict),
+        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices", "Mmio", "Machines"], swiftSettings: strict),
         .executableTarget(
             name: "zirconia",
             dependencies: ["Zirconia", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -67,5 +72,8 @@ let package = Package(
         .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),
         .testTarget(name: "ZirconKernelTests", dependencies: ["Zirconia"], swiftSettings: strict),
         .testTarget(name: "MmioTests", dependencies: ["Zirconia"], swiftSettings: strict),
+        .testTarget(
+            name: "MachinesTests", dependencies: ["Zirconia"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
     ]
 )

@@ -9,3 +9,4 @@
 @_exported import DeviceTree
 @_exported import Devices
 @_exported import Mmio
+@_exported import Machines

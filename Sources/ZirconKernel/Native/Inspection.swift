@@ -2,6 +2,7 @@
 // counters, a process's address space and its fault trace. Kernel-side views; nothing here is
 // a syscall.
 
+import Hardware
 import VM
 import ZX
 
@@ -11,6 +12,9 @@ extension Kernel {
 
     /// Gives the host memory of free-but-resident pages back (see PMM's host memory policy).
     public func releaseFreeMemory() { pmm.releaseWarmPages() }
+
+    /// The machine's RAM, for device models that reach it by DMA (`BusMasterMemory`).
+    public var physicalMemory: PhysicalMemory { memory }
 }
 
 extension Process {

@@ -102,7 +102,7 @@ public final class Kernel: @unchecked Sendable {
         var random = SplitMix64(seed: rootSeed)
         self.profile = machine.profile
         self.machine = machine
-        self.memory = try PhysicalMemory(base: PhysicalAddress(MachineConfiguration.ramBase),
+        self.memory = try PhysicalMemory(base: PhysicalAddress(machine.ramBase),
                                          size: machine.memorySize, mmio: machine.mmioMap())
         self.pmm = try PMM(memory: memory)
         if machine.reservedMemorySize > 0 {

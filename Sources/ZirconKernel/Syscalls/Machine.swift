@@ -53,12 +53,15 @@ public struct MachineDevice: Sendable {
 /// machine.devices.append(MachineDevice(base: 0x0900_0000, device: uart))
 /// let kernel = try Kernel(machine: machine)
 /// ```
-/// RAM sits at physical 0x10_0000 (`ramBase`); device windows must not share a page with it.
+/// RAM sits at physical 0x10_0000 (`ramBase`) unless the machine moves it (the arm64 `virt`
+/// machine's RAM starts at 0x4000_0000); device windows must not share a page with it.
 public struct MachineConfiguration: Sendable {
-    /// Physical address of the first byte of RAM.
+    /// Physical address of the first byte of RAM unless a machine sets `ramBase`.
     public static let ramBase: UInt64 = 0x10_0000
 
     public var profile: MachineProfile
+    /// Physical address of the first byte of this machine's RAM (page aligned).
+    public var ramBase: UInt64 = MachineConfiguration.ramBase
     /// Bytes of RAM (a multiple of the page size).
     public var memorySize: Int
     /// The MMIO windows (any order; they must not overlap each other or RAM's pages).
