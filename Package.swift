@@ -53,6 +53,9 @@ let package = Package(
         .target(
             name: "Machines", dependencies: ["ZX", "Hardware", "Devices", "DeviceTree", "ZirconKernel"],
             swiftSettings: strict),
+        // Drivers for the emulated devices and the root bus drivers' hardware logic. They reach
+        // hardware only through lib/mmio over VMOs their bus gave them — never the device models.
+        .target(name: "Drivers", dependencies: ["ZX", "ZirconKernel", "Mmio"], swiftSettings: strict),
         // The public library: re-exports the surface.
         .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices", "Mmio", "Machines"], swiftSettings: strict),
         .executableTarget(
@@ -68,6 +71,7 @@ let package = Package(
             name: "DeviceTreeTests", dependencies: ["DeviceTree"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(name: "BindRulesTests", dependencies: ["BindRules"], swiftSettings: strict),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "Zirconia"], swiftSettings: strict),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Hardware"], swiftSettings: strict),
         .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),
         .testTarget(name: "ZirconKernelTests", dependencies: ["Zirconia"], swiftSettings: strict),
