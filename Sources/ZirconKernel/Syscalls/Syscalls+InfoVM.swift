@@ -62,18 +62,7 @@ extension Sys {
     static func infoTaskStats(_ context: ThreadContext, _ handle: zx_handle_t, _ out: inout InfoOutput) throws(ZxStatus) {
         let (process, _) = try context.handles.lookup(handle, as: ProcessDispatcher.self, rights: ZX_RIGHT_INSPECT)
         guard process.state != .dead else { throw .badState }
-        var stats = zx_info_task_stats_t()
-        for mapping in process.aspace.allMappings() {
-            stats.mem_mapped_bytes += Int(mapping.size)
-            let committed = mapping.committedPages * PageGeometry.size
-            let sharers = mapping.vmo.mappingAspaceCount()
-            if sharers <= 1 {
-                stats.mem_private_bytes += committed
-            } else {
-                stats.mem_shared_bytes += committed
-                stats.mem_scaled_shared_bytes += committed / sharers
-            }
-        }
+        let stats = process.taskStats()
         try out.single(stats)
     }
 
@@ -83,34 +72,7 @@ extension Sys {
                                 _ out: inout InfoOutput) throws(ZxStatus) {
         let (process, _) = try context.handles.lookup(handle, as: ProcessDispatcher.self, rights: ZX_RIGHT_INSPECT)
         guard process.state != .dead else { throw .badState }
-        var records: [zx_info_vmo_t] = []
-        process.handles.forEachHandle { _, entry in
-            if let vmo = entry.object as? VmoDispatcher { records.append(vmo.info(rights: entry.rights)) }
-        }
-        for mapping in process.aspace.allMappings() {
-            var info = zx_info_vmo_t()
-            info.koid = mapping.vmo.userId
-            info.name = ZxName.make(mapping.vmo.name)
-            info.size_bytes = mapping.vmo.size
-            info.num_mappings = mapping.vmo.mappingCount
-            info.share_count = mapping.vmo.shareCount
-            // The same record a handle gives (Zircon's VmoToInfoEntry), minus VIA_HANDLE and rights.
-            info.flags = ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_VIA_MAPPING
-                | (mapping.vmo.isResizable ? ZX_INFO_VMO_RESIZABLE : 0)
-                | (mapping.vmo.isContiguous ? ZX_INFO_VMO_CONTIGUOUS : 0)
-                | (mapping.vmo.isDiscardable ? ZX_INFO_VMO_DISCARDABLE : 0)
-            info.committed_bytes = mapping.vmo.committedBytes
-            info.cache_policy = mapping.vmo.cachePolicy
-            if let paged = mapping.vmo as? VmObjectPaged {
-                info.parent_koid = paged.parentUserId
-                info.num_children = paged.childCount
-                if paged.isCowClone { info.flags |= ZX_INFO_VMO_IS_COW_CLONE }
-                if paged.isPagerBacked { info.flags |= ZX_INFO_VMO_PAGER_BACKED }
-                info.metadata_bytes = paged.metadataBytes
-                info.committed_change_events = paged.changeEvents
-            }
-            records.append(info)
-        }
+        let records = process.vmoRecords()
         if topic == ZX_INFO_PROCESS_VMOS_V1 {
             try out.multiple(records.map(zx_info_vmo_v1_t.init))
         } else {
