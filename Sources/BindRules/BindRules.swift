@@ -1,1 +1,0 @@
-// BindRules: the Fuchsia bind language (being built; issue 5).

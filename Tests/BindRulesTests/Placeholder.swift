@@ -1,1 +1,0 @@
-// Replaced by the bind-language tests.
