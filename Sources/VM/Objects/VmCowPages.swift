@@ -376,19 +376,47 @@ final class VmCowPages {
 
 /// A reference kept in a list (children, aliases) or as `parentVmo` that does not keep its
 /// referent alive; the referent removes itself from every list before it dies, under the
-/// hierarchy lock. It is reached only through `withObject`, which never retains: a temporary
-/// strong reference taken under the hierarchy lock could become the last one (another thread
-/// drops its own meanwhile) and its release would then run the referent's deinit — which takes
-/// the hierarchy lock — inside the lock.
+/// hierarchy lock.
+///
+/// The hazard it guards against: a strong reference taken under the hierarchy lock can become the
+/// last one (another thread drops its own meanwhile), and releasing it would run the referent's
+/// deinit — which takes the hierarchy lock — inside the lock. Even `_withUnsafeGuaranteedRef`
+/// does not prevent that in unoptimised builds, which retain and release closure arguments. So
+/// `withObject(keepingAlive:)` retains a live referent into `keep`, which the caller releases only
+/// after dropping the lock (then a last release runs the deinit outside the lock); a referent
+/// already dying (its weak reference reads nil) is blocked in its deinit waiting for this lock, so
+/// its memory stays valid and it is used unretained — a retain/release of an object that is
+/// already deinitialising never starts a second deinit.
 struct UnownedPaged: Equatable {
     private let reference: Unmanaged<VmObjectPaged>
+    private weak var live: VmObjectPaged?
 
-    init(_ object: VmObjectPaged) { reference = .passUnretained(object) }
+    init(_ object: VmObjectPaged) {
+        reference = .passUnretained(object)
+        live = object
+    }
 
-    /// Runs `body` on the referent without retaining it. Hierarchy lock held.
-    @inline(__always)
-    func withObject<Result>(_ body: (VmObjectPaged) throws -> Result) rethrows -> Result {
-        try reference._withUnsafeGuaranteedRef(body)
+    /// Runs `body` on the referent (hierarchy lock held); see the type's comment for `keep`.
+    func withObject<Result>(keepingAlive keep: inout [VmObjectPaged],
+                            _ body: (VmObjectPaged) throws -> Result) rethrows -> Result {
+        if let strong = live {
+            keep.append(strong)
+            return try body(strong)
+        }
+        return try reference._withUnsafeGuaranteedRef(body)
+    }
+
+    /// True while the referent is not being destroyed (lock held). Never retains past the call.
+    func isLive(keepingAlive keep: inout [VmObjectPaged]) -> Bool {
+        guard let strong = live else { return false }
+        keep.append(strong)
+        return true
+    }
+
+    /// True if this refers to `object`. Usable in the referent's deinit, where no new reference
+    /// (weak or strong) to it may be formed.
+    func refers(to object: VmObjectPaged) -> Bool {
+        reference.toOpaque() == Unmanaged.passUnretained(object).toOpaque()
     }
 
     static func == (lhs: UnownedPaged, rhs: UnownedPaged) -> Bool {

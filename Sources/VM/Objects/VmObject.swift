@@ -31,9 +31,30 @@ final class VmHierarchy: @unchecked Sendable {
     /// True once any VMO of the hierarchy was mapped; guarded by `lock`. Pages move between the
     /// hierarchy's nodes, so the flag cannot be per object (see `VmObject.releasePages`).
     var everMapped = false
+    /// References retained under the lock by `UnownedPaged.withObject(keepingAlive:)` deep inside
+    /// an operation; `VmObject.withHierarchyLock` releases them after unlocking.
+    var deferredReleases: [VmObjectPaged] = []
 }
 
 public class VmObject: @unchecked Sendable {
+    /// `lock.withLock`, then — after unlocking — drops the references parked in
+    /// `hierarchy.deferredReleases` meanwhile, so a last release runs its deinit outside the lock.
+    /// Every VMO operation that may reach `UnownedPaged` referents takes the lock this way.
+    func withHierarchyLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        lock.lock()
+        let result: Result<R, E>
+        do throws(E) {
+            result = .success(try body())
+        } catch {
+            result = .failure(error)
+        }
+        let parked = hierarchy.deferredReleases
+        if !parked.isEmpty { hierarchy.deferredReleases = [] }
+        lock.unlock()
+        withExtendedLifetime(parked) {}
+        return try result.get()
+    }
+
     /// The hierarchy lock. Guards size, pages, mappings, and everything mutable below.
     public let lock: KernelLock
     let hierarchy: VmHierarchy
@@ -66,7 +87,7 @@ public class VmObject: @unchecked Sendable {
     // MARK: Overridden by each kind
 
     /// Current size in bytes (always page aligned).
-    public var size: UInt64 { lock.withLock { sizeLocked } }
+    public var size: UInt64 { withHierarchyLock { sizeLocked } }
     var sizeLocked: UInt64 { 0 }
     public var isPaged: Bool { false }
     public var isResizable: Bool { false }
@@ -82,11 +103,11 @@ public class VmObject: @unchecked Sendable {
     public var committedBytes: UInt64 { 0 }
 
     /// Number of live mappings (ZX_INFO_VMO.num_mappings).
-    public var mappingCount: Int { lock.withLock { mappings.count } }
+    public var mappingCount: Int { withHierarchyLock { mappings.count } }
 
     /// Distinct address spaces that map this VMO (for share counts).
     public func mappingAspaceCount() -> Int {
-        lock.withLock {
+        withHierarchyLock {
             var seen: [ObjectIdentifier] = []
             for mapping in mappings {
                 let id = ObjectIdentifier(mapping.aspace)
@@ -100,7 +121,7 @@ public class VmObject: @unchecked Sendable {
     /// fewer than two mappings (also with none), else the number of distinct address spaces
     /// that map it.
     public var shareCount: Int {
-        lock.withLock {
+        withHierarchyLock {
             guard mappings.count >= 2 else { return 1 }
             var seen: [ObjectIdentifier] = []
             for mapping in mappings where !seen.contains(ObjectIdentifier(mapping.aspace)) {
@@ -128,7 +149,7 @@ public class VmObject: @unchecked Sendable {
     // MARK: Mapping list (called with the aspace lock held)
 
     func addMapping(_ mapping: VmMapping) {
-        lock.withLock {
+        withHierarchyLock {
             mapping.indexInVmo = mappings.count
             mappings.append(mapping)
             hierarchy.everMapped = true

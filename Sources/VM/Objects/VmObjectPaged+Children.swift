@@ -27,7 +27,7 @@ extension VmObjectPaged {
         guard !isPhysical else { throw .notSupported }
         guard offset.isPageAligned else { throw .invalidArgs }
         guard let rounded = size.pageRoundedUp, rounded <= maxVmoSize else { throw .outOfRange }
-        let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
+        let (child, notice) = try withHierarchyLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard cachePolicyLocked == 0 else { throw .badState }
             guard owner.pinnedCount == 0 else { throw .badState }
             // Pager-backed pages cannot be snapshotted (reference §3.12). AT_LEAST_ON_WRITE ones
@@ -60,7 +60,7 @@ extension VmObjectPaged {
     public func createSlice(offset: UInt64, size: UInt64) throws(ZxStatus) -> VmObjectPaged {
         guard offset.isPageAligned else { throw .invalidArgs }
         guard let rounded = size.pageRoundedUp, rounded <= maxVmoSize else { throw .outOfRange }
-        let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
+        let (child, notice) = try withHierarchyLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard let end = offset.checkedAdd(rounded), end <= viewSizeLocked else { throw .invalidArgs }
             guard !isResizable else { throw .notSupported }
             guard cachePolicyLocked == 0 || isContiguous || isPhysical else { throw .badState }
@@ -82,7 +82,7 @@ extension VmObjectPaged {
         guard offset == 0, size == 0 else { throw .invalidArgs }
         guard !isContiguous, !isPhysical else { throw .notSupported }
         guard !resizable || isResizable else { throw .notSupported }
-        let (child, notice) = try lock.withLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
+        let (child, notice) = try withHierarchyLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard cachePolicyLocked == 0 else { throw .badState }
             let child = VmObjectPaged(pmm: pmm, hierarchy: hierarchy, kind: .reference, options: [], node: node,
                                       nodeOffset: nodeOffset, aliasParent: self, size: 0, contentSize: 0,
@@ -98,10 +98,15 @@ extension VmObjectPaged {
 
     /// The `userId` (koid) of the VMO this one was created from, or of the nearest live ancestor
     /// once that died; 0 for roots.
-    public var parentUserId: UInt64 { lock.withLock { parentVmo?.withObject { $0.userId } ?? 0 } }
+    public var parentUserId: UInt64 {
+        withHierarchyLock {
+            guard let parent = parentVmo else { return 0 }
+            return parent.withObject(keepingAlive: &hierarchy.deferredReleases) { $0.userId }
+        }
+    }
 
     /// Live direct children (ZX_INFO_VMO.num_children).
-    public var childCount: Int { lock.withLock { childVmos.count } }
+    public var childCount: Int { withHierarchyLock { childVmos.count } }
 
     /// True for SNAPSHOT-type children (ZX_INFO_VMO_IS_COW_CLONE).
     public var isCowClone: Bool { kind == .snapshot }
@@ -110,7 +115,7 @@ extension VmObjectPaged {
     /// without the hierarchy lock, before the call that changed the count returns; notices of
     /// racing changes may arrive out of order, so it must apply only the highest `sequence`.
     public func setChildCountObserver(_ observer: @escaping @Sendable (_ count: Int, _ sequence: UInt64) -> Void) {
-        lock.withLock { childCountObserver = observer }
+        withHierarchyLock { childCountObserver = observer }
     }
 
     /// Records `child` as a direct child. Returns the notice for this VMO's child-count observer,
@@ -124,19 +129,18 @@ extension VmObjectPaged {
     /// Leaves the parent's children list and hands this VMO's children to the parent, so a
     /// surviving grandchild keeps the grandparent's ZX_VMO_ZERO_CHILDREN deasserted. Returns the
     /// parent's child-count notice, to deliver after the hierarchy lock is dropped.
-    func leaveChildTreeLocked() -> ChildCountNotice? {
-        let me = UnownedPaged(self)
+    func leaveChildTreeLocked(keepingAlive keep: inout [VmObjectPaged]) -> ChildCountNotice? {
         let orphans = childVmos
         childVmos = []
         let parent = parentVmo
         parentVmo = nil
         for orphan in orphans {
-            orphan.withObject { $0.parentVmo = parent }
+            orphan.withObject(keepingAlive: &keep) { $0.parentVmo = parent }
         }
         guard let parent else { return nil }
-        return parent.withObject { parent -> ChildCountNotice? in
+        return parent.withObject(keepingAlive: &keep) { parent -> ChildCountNotice? in
             let before = parent.childVmos.count
-            parent.childVmos.removeAll { $0 == me }
+            parent.childVmos.removeAll { $0.refers(to: self) }
             parent.childVmos += orphans
             return parent.childVmos.count != before ? parent.childCountNoticeLocked() : nil
         }

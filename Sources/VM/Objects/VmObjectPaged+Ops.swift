@@ -94,7 +94,7 @@ extension VmObjectPaged {
     /// parent or copy-on-write children: both mean its leaf hangs below a hidden node.
     public func decommit(offset: UInt64, length: UInt64) throws(ZxStatus) {
         guard !isPhysical else { throw .notSupported }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             let end = try checkRangeLocked(offset, length)
             guard length > 0 else { return }
             guard !isContiguous, node.parent == nil, node.pageSource == nil else { throw .notSupported }
@@ -127,12 +127,12 @@ extension VmObjectPaged {
     /// emulated machine's caches are coherent with RAM, so a valid op has nothing to flush.
     public func validateCacheOp(offset: UInt64, length: UInt64) throws(ZxStatus) {
         guard length > 0 else { throw .invalidArgs }
-        try lock.withLock { () throws(ZxStatus) in _ = try checkRangeLocked(offset, length) }
+        try withHierarchyLock { () throws(ZxStatus) in _ = try checkRangeLocked(offset, length) }
     }
 
     /// DONT_NEED / ALWAYS_NEED hints: only the range is validated for anonymous VMOs.
     public func validateHint(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             let start = offset.pageTruncated
             guard let end = offset.checkedAdd(length), end <= viewSizeLocked, start <= end else { throw .outOfRange }
         }
@@ -147,7 +147,7 @@ extension VmObjectPaged {
     /// References share their source's content size.
     public func setContentSize(_ newValue: UInt64) throws(ZxStatus) {
         guard !isContiguous, !isPhysical else { throw .notSupported }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             let size = viewSizeLocked
             if newValue < size {
                 try zeroNodeRangeLocked(nodeOffset + newValue, nodeOffset + size)
@@ -168,7 +168,7 @@ extension VmObjectPaged {
         guard isResizable else { throw .unavailable }
         guard rounded <= maxVmoSize else { throw .outOfRange }
         guard rootOffset.checkedAdd(rounded) != nil else { throw .invalidArgs }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             if let source = node.pageSource {
                 pagerResizeLocked(source, newSize: newSize, rounded: rounded)
                 return
@@ -195,7 +195,7 @@ extension VmObjectPaged {
     /// copy-on-write relative).
     public func setCachePolicy(_ policy: UInt32) throws(ZxStatus) {
         if let backing = physical { return try setPhysicalCachePolicy(backing, policy) }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard mappings.isEmpty, pinnedCount == 0 || isContiguous else { throw .badState }
             guard kind == .root, parentVmo == nil, childVmos.isEmpty, node.parent == nil else { throw .badState }
             if node.pages.pageCount > 0 && cachePolicyValue != 0 && !(isContiguous && policy == cachePolicyValue) {
@@ -210,7 +210,7 @@ extension VmObjectPaged {
     /// LOCK: pins the contents against discard; reports the range lost if the kernel discarded it.
     public func lockDiscardable(offset: UInt64, length: UInt64, tryOnly: Bool) throws(ZxStatus) -> (offset: UInt64, size: UInt64) {
         guard isDiscardable else { throw .notSupported }
-        return try lock.withLock { () throws(ZxStatus) -> (offset: UInt64, size: UInt64) in
+        return try withHierarchyLock { () throws(ZxStatus) -> (offset: UInt64, size: UInt64) in
             guard offset == 0, length == sizeBytes else { throw .outOfRange }
             if discarded {
                 if tryOnly { throw .unavailable }
@@ -225,7 +225,7 @@ extension VmObjectPaged {
 
     public func unlockDiscardable(offset: UInt64, length: UInt64) throws(ZxStatus) {
         guard isDiscardable else { throw .notSupported }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard offset == 0, length == sizeBytes else { throw .outOfRange }
             guard discardLockCount > 0 else { throw .badState }
             discardLockCount -= 1
@@ -237,7 +237,7 @@ extension VmObjectPaged {
     @discardableResult
     public func reclaimIfUnlocked() -> Bool {
         guard isDiscardable else { return false }
-        return lock.withLock {
+        return withHierarchyLock {
             guard discardLockCount == 0, !discarded else { return false }
             freeNodeRangeLocked(0, sizeBytes)
             discarded = true
@@ -257,7 +257,7 @@ extension VmObjectPaged {
         if let backing = physical {
             return try resolvePhysicalFault(backing, offset: offset, mapping: mapping, va: va, tracer: tracer)
         }
-        return try lock.withLock { () throws(ZxStatus) -> FaultResolution in
+        return try withHierarchyLock { () throws(ZxStatus) -> FaultResolution in
             do throws(ZxStatus) {
                 return try resolveFaultLocked(offset: offset, write: write, mapping: mapping, va: va, tracer: tracer)
             } catch .shouldWait {
@@ -317,7 +317,7 @@ extension VmObjectPaged {
     /// still shared with an ancestor are left to fault (reference §4.4).
     func mapOwnedPages(mapping: VmMapping, offset: UInt64, length: UInt64) throws(ZxStatus) {
         if let backing = physical { return try mapPhysicalPages(backing, mapping: mapping, offset: offset, length: length) }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             let end = min(offset.checkedAdd(length) ?? UInt64.max, viewSizeLocked)
             guard offset < end else { return }
             let flags = mapping.archFlags(cachePolicy: cachePolicyLocked)

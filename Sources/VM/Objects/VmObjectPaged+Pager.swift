@@ -38,7 +38,7 @@ extension VmObjectPaged {
     func withPageRequests<Result>(wait: PageRequestWaiter,
                                   _ body: () throws(ZxStatus) -> Result) throws(ZxStatus) -> Result {
         while true {
-            let attempt = try lock.withLock { () throws(ZxStatus) -> PageAttempt<Result> in
+            let attempt = try withHierarchyLock { () throws(ZxStatus) -> PageAttempt<Result> in
                 do throws(ZxStatus) {
                     return .done(try body())
                 } catch .shouldWait {
@@ -127,7 +127,7 @@ extension VmObjectPaged {
     /// Checks that a supply of [offset, offset+length) may go ahead, before the auxiliary VMO is
     /// touched: inside the VMO (OUT_OF_RANGE), not detached (BAD_STATE).
     public func validateSupply(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard let source = node.pageSource else { throw .invalidArgs }
             guard let end = offset.checkedAdd(length), end <= viewSizeLocked else { throw .outOfRange }
             guard !source.detached else { throw .badState }
@@ -140,7 +140,7 @@ extension VmObjectPaged {
     /// - Throws: `.notSupported` (contiguous or pager-backed), `.badState` (pinned pages or
     ///   children), `.outOfRange` (beyond the end).
     public func takePagesForSupply(offset: UInt64, length: UInt64) throws(ZxStatus) -> [PhysicalAddress?] {
-        try lock.withLock { () throws(ZxStatus) -> [PhysicalAddress?] in
+        try withHierarchyLock { () throws(ZxStatus) -> [PhysicalAddress?] in
             guard !isContiguous, node.pageSource == nil else { throw .notSupported }
             guard owner.pinnedCount == 0, childVmos.isEmpty, !node.isHidden else { throw .badState }
             guard let end = offset.checkedAdd(length), end <= viewSizeLocked else { throw .outOfRange }
@@ -179,7 +179,7 @@ extension VmObjectPaged {
                 for page in unused { pmm.freePage(page) }
             }
         }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard let source = node.pageSource else { throw .invalidArgs }
             let limit = viewSizeLocked
             guard !source.detached else {
@@ -223,7 +223,7 @@ extension VmObjectPaged {
     /// ZX_PAGER_OP_FAIL: every open request overlapping the range ends with `status`; their
     /// waiters report it. Not sticky: the next access asks again.
     public func failPageRequests(offset: UInt64, length: UInt64, status: ZxStatus) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard let source = node.pageSource else { throw .invalidArgs }
             guard !source.detached else { throw .badState }
             let start = nodeOffset + offset, end = start + length
@@ -236,7 +236,7 @@ extension VmObjectPaged {
     /// are committed as zero pages; any other missing page → NOT_FOUND (nothing changes).
     public func acknowledgeDirty(offset: UInt64, length: UInt64) throws(ZxStatus) {
         let pageSize = UInt64(PageGeometry.size)
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard let source = node.pageSource else { throw .invalidArgs }
             guard !source.detached else { throw .badState }
             let start = nodeOffset + offset, end = start + length
@@ -270,7 +270,7 @@ extension VmObjectPaged {
     /// ZX_PAGER_OP_WRITEBACK_BEGIN: Dirty pages of the range become AwaitingClean and lose write
     /// access in every mapping, so a write before WRITEBACK_END makes them Dirty again.
     public func beginWriteback(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard let source = node.pageSource else { throw .invalidArgs }
             let start = nodeOffset + offset, end = start + length
             var dirty: [UInt64] = []
@@ -286,7 +286,7 @@ extension VmObjectPaged {
 
     /// ZX_PAGER_OP_WRITEBACK_END: AwaitingClean pages of the range become Clean.
     public func endWriteback(offset: UInt64, length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard let source = node.pageSource else { throw .invalidArgs }
             let start = nodeOffset + offset, end = start + length
             var cleaned: [UInt64] = []
@@ -314,7 +314,7 @@ extension VmObjectPaged {
     /// zx_pager_query_dirty_ranges: Dirty and AwaitingClean runs inside [offset, offset+length),
     /// in order, adjacent pages merged; then the unwritten zero range beyond the pager's content.
     public func dirtyRanges(offset: UInt64, length: UInt64) throws(ZxStatus) -> [DirtyRange] {
-        try lock.withLock { () throws(ZxStatus) -> [DirtyRange] in
+        try withHierarchyLock { () throws(ZxStatus) -> [DirtyRange] in
             guard let source = node.pageSource else { throw .invalidArgs }
             let start = nodeOffset + offset.pageTruncated
             let end = nodeOffset + min((offset.checkedAdd(length) ?? .max).pageRoundedUp ?? .max, viewSizeLocked)
@@ -350,7 +350,7 @@ extension VmObjectPaged {
 
     /// zx_pager_query_vmo_stats: whether the VMO was written since the last reset.
     public func pagerModified(reset: Bool) throws(ZxStatus) -> Bool {
-        try lock.withLock { () throws(ZxStatus) -> Bool in
+        try withHierarchyLock { () throws(ZxStatus) -> Bool in
             guard let source = node.pageSource else { throw .invalidArgs }
             defer { if reset { source.modified = false } }
             return source.modified
@@ -364,7 +364,7 @@ extension VmObjectPaged {
     public func detachPageSource(pagerClosed: Bool) {
         let sendComplete = !pagerClosed
         var evicted: [PhysicalAddress] = []
-        lock.withLock {
+        withHierarchyLock {
             guard let source = node.pageSource, !source.detached else { return }
             source.detached = true
             source.failAllLocked(.badState)

@@ -68,7 +68,7 @@ extension VmObjectPaged {
     /// mapping's permissions and the VMO's cache policy (VmObjectPhysical::GetPageLocked).
     func resolvePhysicalFault(_ backing: PhysicalBacking, offset: UInt64, mapping: VmMapping,
                               va: VirtualAddress, tracer: FaultTracer?) throws(ZxStatus) -> FaultResolution {
-        try lock.withLock { () throws(ZxStatus) -> FaultResolution in
+        try withHierarchyLock { () throws(ZxStatus) -> FaultResolution in
             guard offset < viewSizeLocked else { throw .outOfRange }
             let flags = mapping.archFlags(cachePolicy: cachePolicyLocked)
             let arch = mapping.aspace.arch
@@ -84,7 +84,7 @@ extension VmObjectPaged {
     /// MAP_RANGE: every page of the window is present, so all of it is mapped.
     func mapPhysicalPages(_ backing: PhysicalBacking, mapping: VmMapping, offset: UInt64,
                           length: UInt64) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             let end = min(offset.checkedAdd(length) ?? UInt64.max, viewSizeLocked)
             guard offset < end, offset >= mapping.vmoOffset else { return }
             let flags = mapping.archFlags(cachePolicy: cachePolicyLocked)
@@ -100,7 +100,7 @@ extension VmObjectPaged {
     /// a slice (it has a parent); CACHED on device memory the machine cannot map cached →
     /// NOT_SUPPORTED.
     func setPhysicalCachePolicy(_ backing: PhysicalBacking, _ policy: UInt32) throws(ZxStatus) {
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             guard policy != cachePolicyLocked else { return }
             guard mappings.isEmpty, childVmos.isEmpty, kind == .root, parentVmo == nil else { throw .badState }
             if policy == ZX_CACHE_POLICY_CACHED && backing.isDevice && !backing.allowsCached {
@@ -116,7 +116,7 @@ extension VmObjectPaged {
     /// coherent with RAM; the kernel logs the op so tests can check drivers issued it.
     public func cacheOp(offset: UInt64, length: UInt64) throws(ZxStatus) {
         guard length > 0 else { throw .invalidArgs }
-        try lock.withLock { () throws(ZxStatus) in
+        try withHierarchyLock { () throws(ZxStatus) in
             _ = try checkRangeLocked(offset, length)
             if let backing = owner.physicalBacking, backing.isDevice { throw .notSupported }
         }

@@ -115,18 +115,21 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     /// its parent's children list, hands its own children to its parent, and — if it owns a
     /// leaf — takes the leaf out of the copy-on-write tree, freeing what nobody else can see.
     deinit {
-        let notice = lock.withLock { () -> ChildCountNotice? in
-            let me = UnownedPaged(self)
+        // Referents retained under the lock are released after it (see UnownedPaged).
+        var keep: [VmObjectPaged] = []
+        let notice = withHierarchyLock { () -> ChildCountNotice? in
             if let owner = aliasOwner {
-                owner.aliases.removeAll { $0 == me }
+                owner.aliases.removeAll { $0.refers(to: self) }
             }
-            let notice = leaveChildTreeLocked()
+            let notice = leaveChildTreeLocked(keepingAlive: &keep)
             if aliasOwner == nil {
                 pageSourceDestroyedLocked()
                 releasePages(node.detachLocked())
             }
             return notice
         }
+        withExtendedLifetime(keep) {}
+        keep = []
         notice?.deliver()
     }
 
@@ -150,24 +153,24 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
     }
     public override var isContiguous: Bool { owner.options.contains(.contiguous) }
     public override var isDiscardable: Bool { owner.options.contains(.discardable) }
-    public override var cachePolicy: UInt32 { lock.withLock { owner.cachePolicyValue } }
+    public override var cachePolicy: UInt32 { withHierarchyLock { owner.cachePolicyValue } }
     override var cachePolicyLocked: UInt32 { owner.cachePolicyValue }
-    public var changeEvents: UInt64 { lock.withLock { owner.committedChangeEvents } }
+    public var changeEvents: UInt64 { withHierarchyLock { owner.committedChangeEvents } }
     /// Bytes of page-list bookkeeping (0 until the first page is stored).
     public var metadataBytes: UInt64 {
-        lock.withLock { owner.hasPageListMetadata ? UInt64(PageGeometry.size) : 0 }
+        withHierarchyLock { owner.hasPageListMetadata ? UInt64(PageGeometry.size) : 0 }
     }
-    public var contentSize: UInt64 { lock.withLock { (sizeSource ?? self).contentSizeBytes } }
+    public var contentSize: UInt64 { withHierarchyLock { (sizeSource ?? self).contentSizeBytes } }
 
     /// Bytes attributed to this VMO (reference §4.5): a root's or snapshot's own pages plus the
     /// shared pages it is the first to see. Slices and references report 0: their pages are
     /// their owner's.
     public override var committedBytes: UInt64 {
-        lock.withLock { UInt64(attributedPagesLocked(0, UInt64.max)) << UInt64(PageGeometry.shift) }
+        withHierarchyLock { UInt64(attributedPagesLocked(0, UInt64.max)) << UInt64(PageGeometry.shift) }
     }
 
     public override func committedPages(in offset: UInt64, length: UInt64) -> Int {
-        lock.withLock { attributedPagesLocked(offset, offset.checkedAdd(length) ?? UInt64.max) }
+        withHierarchyLock { attributedPagesLocked(offset, offset.checkedAdd(length) ?? UInt64.max) }
     }
 
     // The fault path and MAP_RANGE (bodies in VmObjectPaged+Ops.swift).
@@ -194,7 +197,7 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         let owner = self.owner
         owner.rangeChangeUpdateLocked(offset: start, length: end - start)
         for alias in owner.aliases {
-            alias.withObject { view in
+            alias.withObject(keepingAlive: &hierarchy.deferredReleases) { view in
                 guard end > view.nodeOffset else { return }
                 let low = start > view.nodeOffset ? start - view.nodeOffset : 0
                 view.rangeChangeUpdateLocked(offset: low, length: end - view.nodeOffset - low)
