@@ -66,18 +66,11 @@ public struct MmioView: MmioAccess, Sendable {
         try check(offset, MemoryLayout<T>.size)
         if mappedBase != 0 {
             let target = mappedBase &+ UInt(self.offset + offset)
-            let result = UserMemory.withCurrentContext { (context) -> Result<T, PageFault> in
-                do throws(PageFault) {
-                    return .success(try context.load(T.self, from: target))
-                } catch {
-                    return .failure(error)
-                }
+            // RAM behind a TLB hit: no fault machinery, no reference counting.
+            if let hit = UserMemory.withCurrentContext({ $0.loadIfTranslated(T.self, from: target) }), let value = hit {
+                return value
             }
-            switch result {
-            case .success(let value)?: return value
-            case .failure(let fault)?: throw .pageFault(fault)
-            case nil: throw .pageFault(PageFault(address: target, isWrite: false, status: ZX_ERR_BAD_STATE))
-            }
+            return try MmioView.slowLoad(T.self, from: target)
         }
         switch backing {
         case .mapped(let address):   // only a window mapped at address 0, which nothing maps
@@ -96,19 +89,9 @@ public struct MmioView: MmioAccess, Sendable {
         try check(offset, MemoryLayout<T>.size)
         if mappedBase != 0 {
             let target = mappedBase &+ UInt(self.offset + offset)
-            let fault = UserMemory.withCurrentContext { (context) -> PageFault? in
-                do throws(PageFault) {
-                    try context.store(value, to: target)
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-            switch fault {
-            case nil: throw .pageFault(PageFault(address: target, isWrite: true, status: ZX_ERR_BAD_STATE))
-            case .some(nil): return
-            case .some(.some(let error)): throw .pageFault(error)
-            }
+            if UserMemory.withCurrentContext({ $0.storeIfTranslated(value, to: target) }) == true { return }
+            try MmioView.slowStore(value, to: target)
+            return
         }
         switch backing {
         case .mapped(let address):   // only a window mapped at address 0, which nothing maps
@@ -120,6 +103,37 @@ public struct MmioView: MmioAccess, Sendable {
             } catch {
                 throw .device(error)
             }
+        }
+    }
+
+    /// A load the TLB did not satisfy: a device register (every access is a call on the device),
+    /// a page to fault in, or a fatal fault.
+    @_specialize(where T == UInt8) @_specialize(where T == UInt16)
+    @_specialize(where T == UInt32) @_specialize(where T == UInt64)
+    @usableFromInline
+    static func slowLoad<T: MmioWord>(_ type: T.Type, from target: UInt) throws(MmioAccessError) -> T {
+        guard let context = UserMemory.currentContext() else {
+            throw .pageFault(PageFault(address: target, isWrite: false, status: ZX_ERR_BAD_STATE))
+        }
+        do throws(PageFault) {
+            return try context.load(T.self, from: target)
+        } catch {
+            throw .pageFault(error)
+        }
+    }
+
+    /// A store the TLB did not satisfy (see `slowLoad`).
+    @_specialize(where T == UInt8) @_specialize(where T == UInt16)
+    @_specialize(where T == UInt32) @_specialize(where T == UInt64)
+    @usableFromInline
+    static func slowStore<T: MmioWord>(_ value: T, to target: UInt) throws(MmioAccessError) {
+        guard let context = UserMemory.currentContext() else {
+            throw .pageFault(PageFault(address: target, isWrite: true, status: ZX_ERR_BAD_STATE))
+        }
+        do throws(PageFault) {
+            try context.store(value, to: target)
+        } catch {
+            throw .pageFault(error)
         }
     }
 }

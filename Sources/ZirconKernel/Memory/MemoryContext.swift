@@ -85,6 +85,30 @@ public final class MemoryContext {
         return try loadSlow(type, from: address)
     }
 
+    /// The TLB-hit half of `load`: the value if `address` hits the TLB, else nil (nothing is
+    /// faulted in). For per-access paths that keep the fault machinery out of line.
+    @inlinable
+    public func loadIfTranslated<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) -> T? {
+        view.beginAccess()
+        defer { view.endAccess() }
+        guard let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) else {
+            return nil
+        }
+        return pointer.loadUnaligned(as: T.self)
+    }
+
+    /// The TLB-hit half of `store`: true if `address` hit the TLB and the value was stored.
+    @inlinable
+    public func storeIfTranslated<T: FixedWidthInteger>(_ value: T, to address: UInt) -> Bool {
+        view.beginAccess()
+        defer { view.endAccess() }
+        guard let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) else {
+            return false
+        }
+        pointer.storeBytes(of: value, as: T.self)
+        return true
+    }
+
     /// Stores a little-endian integer to `address`.
     @inlinable
     public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {

@@ -42,7 +42,7 @@ public enum UserMemory {
     /// outlives every call made on its thread) — for per-access paths such as lib/mmio's
     /// register reads, where two reference-count round trips would cost more than the access.
     /// Nil outside `run`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func withCurrentContext<R>(_ body: (MemoryContext) -> R) -> R? {
         guard let context = ThreadContext.currentUnretained else { return nil }
         let memory = context._withUnsafeGuaranteedRef { $0.memoryUnretained }

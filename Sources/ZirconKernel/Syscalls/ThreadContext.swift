@@ -21,6 +21,7 @@ import ZX
 /// Outside `run` there is no context: `ThreadContext.current` is nil and every `zx_*` call
 /// (other than `zx_system_get_page_size`) returns ZX_ERR_BAD_STATE (handle-returning calls such
 /// as `zx_process_self` return ZX_HANDLE_INVALID).
+@usableFromInline
 final class ThreadContext {
     let kernel: Kernel
     let process: ProcessDispatcher
@@ -30,7 +31,7 @@ final class ThreadContext {
     /// How this thread touches its address space (UserMemory): the thread's TLB + the aspace.
     let memory: MemoryContext
     /// `memory`, unretained, for per-access paths (`UserMemory.withCurrentContext`).
-    let memoryUnretained: Unmanaged<MemoryContext>
+    @usableFromInline let memoryUnretained: Unmanaged<MemoryContext>
 
     init(kernel: Kernel, process: ProcessDispatcher, thread: ThreadDispatcher,
          threadHandle: zx_handle_t) {
@@ -56,7 +57,7 @@ final class ThreadContext {
 
     /// The calling thread's context, unretained (nil outside `run`). It stays alive for as long
     /// as the thread runs inside `withInstalled`, which is longer than any caller on that thread.
-    static var currentUnretained: Unmanaged<ThreadContext>? {
+    @usableFromInline static var currentUnretained: Unmanaged<ThreadContext>? {
         guard let raw = pthread_getspecific(threadContextKey) else { return nil }
         return Unmanaged<ThreadContext>.fromOpaque(raw)
     }
