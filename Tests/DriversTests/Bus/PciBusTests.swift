@@ -237,4 +237,76 @@ import Zirconia
         #expect(bus.function(PciBdf(bus: 1, device: 0)) == nil)
         booted.expectClean()
     }
+
+    @Test func aCardSwappedBetweenPollsIsARemovalThenAnInsertionInThePrefetchableWindow() throws {
+        let booted = try BusTestMachine.x64()
+        let root = try #require(booted.pciRoot)
+        let resource = booted.root
+        let port = try #require(booted.machine.hotPlugPorts.first)
+        try port.insert(E1000(name: "first card"))   // present before the bus driver starts
+        let bus = try booted.process.run { () throws -> PciBus in
+            let bus = try PciBus(resource: resource, root: root)
+            _ = try bus.enumerate()
+            #expect(try bus.handleHotPlug().isEmpty)   // the card is already known: only acknowledged
+            return bus
+        }
+        #expect(bus.function(PciBdf(bus: 1, device: 0))?.deviceID == 0x100E)
+        port.remove()
+        try port.insert(QemuXhciPci(keyboard: nil))
+        let (events, capability) = try booted.process.run { () throws -> ([PciHotPlugEvent], UInt32) in
+            let events = try bus.handleHotPlug()
+            guard case let .mmio(mmio) = try bus.getBar(PciBdf(bus: 1, device: 0), index: 0) else {
+                throw BusStatusError(status: ZX_ERR_WRONG_TYPE)
+            }
+            let registers = try BusFixtures.map(mmio)
+            let capability = try registers.read32(0)
+            bus.shutdown()
+            return (events, capability)
+        }
+        #expect(events.count == 2)
+        guard events.count == 2, case let .removed(_, old) = events[0], case let .inserted(_, new) = events[1] else {
+            Issue.record("expected removal then insertion, got \(events)")
+            return
+        }
+        #expect(old.map(\.deviceID) == [0x100E])
+        #expect(new.map(\.deviceID) == [0x000D])
+        let bar = try #require(new.first?.bar(0))
+        #expect(bar.is64 && bar.size == 0x4000)
+        let window = try #require(port.prefetchableWindow)   // 64-bit BARs prefer it
+        #expect(bar.address.map(window.contains) == true)
+        #expect(capability == 0x0100_0040)   // HCIVERSION 1.0, CAPLENGTH 0x40
+        booted.expectClean()
+    }
+
+    @Test func separateEcamAndWindowResourcesAreEnough() throws {
+        let booted = try BusTestMachine.x64()
+        let root = try #require(booted.pciRoot)
+        let resource = booted.root
+        let (status, diagnostics, ioFailure) = try booted.process.run { () throws -> (UInt32, [String], ZxStatus?) in
+            func mint(_ base: UInt64, _ size: UInt64) throws -> zx_handle_t {
+                var handle = zx_handle_t(ZX_HANDLE_INVALID)
+                let status = zx_resource_create(resource, ZX_RSRC_KIND_MMIO, base, Int(size), "pciroot", 7, &handle)
+                if status != ZX_OK { throw BusStatusError(status: status) }
+                return handle
+            }
+            let memory = try #require(root.apertures.first { $0.kind == .memory32 })
+            let ecam = try mint(root.ecamBase, root.ecamSize)
+            let windows = try mint(memory.base, memory.size)
+            defer {
+                _ = zx_handle_close(ecam)
+                _ = zx_handle_close(windows)
+            }
+            let bus = try PciBus(ecamResource: ecam, windowResource: windows, root: root)
+            defer { bus.shutdown() }
+            _ = try bus.enumerate()
+            guard case let .mmio(mmio) = try bus.getBar(Self.e1000, index: 0) else { throw BusStatusError(status: ZX_ERR_WRONG_TYPE) }
+            let registers = try BusFixtures.map(mmio)
+            let ioFailure = busFailure { () throws(BusDriverError) in try bus.getBar(Self.e1000, index: 1) }
+            return (try registers.read32(Int(E1000Register.status)), bus.diagnostics, ioFailure)
+        }
+        #expect(status == E1000Register.statusDefault)
+        #expect(diagnostics.contains { $0.contains("I/O aperture") })
+        #expect(ioFailure == .invalidArgs)   // an I/O BAR outside every granted aperture
+        booted.expectClean()
+    }
 }

@@ -80,34 +80,49 @@ public final class PciBus {
     /// Survivable problems found while enumerating (a BAR without room, a bridge left unnumbered).
     public private(set) var diagnostics: [String] = []
 
-    /// Takes the resource the board gave the bus driver (the root resource, or an MMIO resource
-    /// covering ECAM and the memory apertures; not consumed) and mints the bus's own: one over
-    /// ECAM and one per aperture. Call on a thread of the bus driver's process.
-    /// - Throws: `.badDescription` for an empty bus range or an aperture that is empty or wraps,
-    ///   `.kernel` if the resource does not grant a window.
-    public init(resource: zx_handle_t, root: PciRootDescription, options: PciBusOptions = PciBusOptions()) throws(BusDriverError) {
+    /// Takes the resource the board gave the bus driver — the root resource, or an MMIO resource
+    /// covering ECAM and the memory apertures (borrowed, not closed) — and mints the bus's own:
+    /// one over ECAM and one per aperture. Call on a thread of the bus driver's process.
+    /// - Throws: `.badDescription` for an ECAM window or aperture that is misaligned, empty or
+    ///   wraps, `.allocation` for overlapping apertures, `.kernel` if the resource does not grant
+    ///   ECAM or a memory aperture.
+    public convenience init(resource: zx_handle_t, root: PciRootDescription,
+                            options: PciBusOptions = PciBusOptions()) throws(BusDriverError) {
+        try self.init(ecamResource: resource, windowResource: resource, root: root, options: options)
+    }
+
+    /// The same with separate authorities: an MMIO resource over the ECAM window and one over the
+    /// apertures (pciroot hands out its windows this way). I/O apertures need the root resource
+    /// (IOPORT kind); when `windowResource` cannot grant one, I/O BARs still get ports but
+    /// getBar refuses them, and `diagnostics` says why.
+    public init(ecamResource: zx_handle_t, windowResource: zx_handle_t, root: PciRootDescription,
+                options: PciBusOptions = PciBusOptions()) throws(BusDriverError) {
         self.root = root
         self.options = options
         var minted: [ApertureResource] = []
         var configSpace: PciConfigSpace?
         do throws(BusDriverError) {
-            configSpace = try PciConfigSpace(parent: resource, root: root)
+            configSpace = try PciConfigSpace(parent: ecamResource, root: root)
             for aperture in root.apertures {
                 let range = BusAddressRange(base: aperture.base, size: aperture.size)
                 guard range.size > 0, range.end != nil else {
                     throw .badDescription("\(root.name): aperture \(range) is empty or wraps")
                 }
-                let handle: zx_handle_t
+                try addToRootPool(aperture)
                 switch aperture.kind {
                 case .io:
-                    handle = try DeviceMemory.resource(resource, kind: ZX_RSRC_KIND_IOPORT, base: aperture.base,
-                                                       size: aperture.size, name: "\(root.name) io")
+                    do throws(BusDriverError) {
+                        let handle = try DeviceMemory.resource(windowResource, kind: ZX_RSRC_KIND_IOPORT, base: aperture.base,
+                                                               size: aperture.size, name: "\(root.name) io")
+                        minted.append(ApertureResource(aperture: aperture, handle: handle))
+                    } catch {
+                        note("\(root.name): I/O aperture \(range) not granted (\(error)); I/O BARs cannot be handed out")
+                    }
                 case .memory32, .memory64:
-                    handle = try DeviceMemory.mmioResource(resource, base: aperture.base, size: aperture.size,
-                                                           name: "\(root.name) mem")
+                    let handle = try DeviceMemory.mmioResource(windowResource, base: aperture.base, size: aperture.size,
+                                                               name: "\(root.name) mem")
+                    minted.append(ApertureResource(aperture: aperture, handle: handle))
                 }
-                minted.append(ApertureResource(aperture: aperture, handle: handle))
-                try addToRootPool(aperture)
             }
         } catch {
             configSpace?.release()
