@@ -236,8 +236,10 @@ public struct AhciDriver<Access: MmioAccess> {
     /// READ DMA EXT of `count` sectors (1…8) from `lba` on an identified disk.
     public func readSectors(port: Int, lba: UInt64, count: Int) throws(DriverError) -> [UInt8] {
         guard let disk = disks[port] else { throw .noDevice("ahci port \(port): no identified disk") }
+        guard count > 0, disk.sectorSize > 0, count <= Layout.dataSize / disk.sectorSize else {
+            throw .invalidArgument("ahci read of \(count) sectors")
+        }
         let bytes = count * disk.sectorSize
-        guard count > 0, bytes <= Layout.dataSize else { throw .invalidArgument("ahci read of \(count) sectors") }
         guard lba < disk.sectorCount, UInt64(count) <= disk.sectorCount - lba else {
             throw .invalidArgument("ahci read of \(count) sectors at \(lba) past \(disk.sectorCount)")
         }

@@ -190,8 +190,12 @@ public struct BochsVbeDriver<Registers: MmioAccess, Framebuffer: MmioAccess> {
     /// one 64-bit store where the row allows it.
     public func fillRect(x: Int, y: Int, width: Int, height: Int, color: UInt32) throws(DriverError) {
         let mode = try requireXrgb()
+        guard width > 0, height > 0 else { return }
+        // Saturating ends: width and height are positive, so an overflow means "past the edge".
+        let (xEnd, xOverflow) = x.addingReportingOverflow(width), (yEnd, yOverflow) = y.addingReportingOverflow(height)
         let left = max(x, 0), top = max(y, 0)
-        let right = min(x + width, mode.width), bottom = min(y + height, mode.height)
+        let right = xOverflow ? mode.width : min(xEnd, mode.width)
+        let bottom = yOverflow ? mode.height : min(yEnd, mode.height)
         guard left < right, top < bottom else { return }
         let pair = UInt64(color) | UInt64(color) << 32
         for row in top..<bottom {

@@ -25,6 +25,8 @@ public struct RtcTime: Sendable, Equatable, CustomStringConvertible {
     /// The calendar time of `epochSeconds` seconds after 1970-01-01T00:00:00Z (proleptic
     /// Gregorian; Howard Hinnant's civil_from_days).
     public init(epochSeconds: Int64) {
+        // ±2^40 s (±34 000 years) keeps every step below in range; the PL031 counts 32 bits.
+        let epochSeconds = min(max(epochSeconds, -(1 << 40)), 1 << 40)
         let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
         let secondOfDay = Int(epochSeconds - days * 86_400)
         let shifted = days + 719_468
@@ -40,8 +42,12 @@ public struct RtcTime: Sendable, Equatable, CustomStringConvertible {
                   minutes: secondOfDay / 60 % 60, seconds: secondOfDay % 60)
     }
 
-    /// Seconds since the epoch (days_from_civil).
+    /// Seconds since the epoch (days_from_civil). Fields are taken as given (wrapping on absurd
+    /// values rather than trapping); `Pl031Driver.setTime` range-checks the result.
     public var epochSeconds: Int64 {
+        guard year.magnitude < 1 << 20, [month, day, hours, minutes, seconds].allSatisfy({ $0.magnitude < 1 << 30 }) else {
+            return Int64.min
+        }
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400

@@ -124,7 +124,8 @@ public struct VirtioMmioDriver<Access: MmioAccess> {
     /// `count` bytes of the device configuration space from `offset`, read until two passes see
     /// the same ConfigGeneration (§4.2.2: a consistent snapshot).
     public func readConfig(offset: Int, count: Int) throws(DriverError) -> [UInt8] {
-        guard offset >= 0, count >= 0, Register.config + offset + count <= registers.io.size else {
+        let available = registers.io.size - Register.config
+        guard offset >= 0, count >= 0, available >= 0, offset <= available, count <= available - offset else {
             throw .invalidArgument("virtio-mmio config read of \(count) bytes at \(offset)")
         }
         for _ in 0..<8 {

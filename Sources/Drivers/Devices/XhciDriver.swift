@@ -177,6 +177,7 @@ public final class XhciDriver<Access: MmioAccess>: UsbHostController {
         for port in 1...max(info.maxPorts, 1) where port <= info.maxPorts {
             var status = try registers.read32(portsc(port), "PORTSC\(port)")
             guard status & PortStatus.connected != 0 else { continue }
+            guard devices.count < 127 else { break }   // USB addresses are 1…127
             if status & PortStatus.enabled == 0 {
                 try registers.write32((status & PortStatus.preserve) | PortStatus.reset, portsc(port), "PORTSC\(port)")
                 status = try registers.poll32(portsc(port), "PORTSC\(port)", "PORTSC\(port).PRC", maxReads: pollBudget) {

@@ -43,6 +43,8 @@ import Zirconia
         #expect(Self.pixel(display, x: 3, y: 5, stride: info.stride) == 0x12_3456)
         #expect(Self.pixel(display, x: 9, y: 6, stride: info.stride) == 0x12_3456)
         #expect(Self.pixel(display, x: 10, y: 6, stride: info.stride) != 0x12_3456)
+        try driver.fillRect(x: -5, y: info.height - 1, width: .max, height: .max, color: 0x00_00FF)   // clipped
+        #expect(Self.pixel(display, x: info.width - 1, y: info.height - 1, stride: info.stride) == 0x00_00FF)
         let png = try #require(display.pngData())
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }

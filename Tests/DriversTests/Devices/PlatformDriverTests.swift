@@ -72,6 +72,9 @@ import Zirconia
         }
         #expect(RtcTime(epochSeconds: 951_782_400).description == "2000-02-29T00:00:00Z")
         #expect(RtcTime(epochSeconds: -1).description == "1969-12-31T23:59:59Z")
+        // Absurd values neither trap nor pass setTime's range check.
+        _ = RtcTime(epochSeconds: .min)
+        #expect(RtcTime(year: .max, month: .min, day: 1, hours: 0, minutes: 0, seconds: 0).epochSeconds == .min)
     }
 }
 
