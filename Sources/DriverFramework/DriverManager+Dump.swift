@@ -42,13 +42,13 @@ extension DriverManager {
         state.withLock {
             var out = "{\"devices\":["
             let tops = [root] + root.children.filter(\.isImmortal)
-            out += tops.map { json($0, nestedChildren: $0 !== root) }.joined(separator: ",")
+            out += tops.map(json).joined(separator: ",")
             out += "]}"
             return out
         }
     }
 
-    private func json(_ node: DeviceNode, nestedChildren: Bool) -> String {
+    private func json(_ node: DeviceNode) -> String {
         var fields: [String] = [
             "\"name\":\(quoted(node.name))",
             "\"proxy\":\(node.isProxy)",
@@ -57,8 +57,8 @@ extension DriverManager {
             "\"state\":\(quoted(node.state.rawValue))",
             "\"path\":\(path(of: node).map(quoted) ?? "null")",
         ]
-        let children = node.children.filter { !$0.isDead && ($0.isImmortal ? false : true) }
-        let childJSON = "[" + children.map { json($0, nestedChildren: true) }.joined(separator: ",") + "]"
+        let children = node.children.filter { !$0.isDead && !$0.isImmortal }
+        let childJSON = "[" + children.map(json).joined(separator: ",") + "]"
         if let proxy = node.proxy, !proxy.isDead {
             var proxyFields = [
                 "\"name\":\(quoted(proxy.name))", "\"proxy\":true",
@@ -72,7 +72,6 @@ extension DriverManager {
         } else {
             fields.append("\"children\":\(childJSON)")
         }
-        _ = nestedChildren
         return "{" + fields.joined(separator: ",") + "}"
     }
 

@@ -83,8 +83,6 @@ import Zirconia
         #expect(!manager.devfsPaths().contains("/dev/sys/late"))
         #expect(manager.device(at: "/dev/sys/late") == nil)
         // Make it visible from its host (a driver call runs on a thread of that host).
-        let sysHost = try #require(manager.device(at: "/dev/sys")?.proxyHostKoid)
-        _ = sysHost
         let context = try #require(hidden.value)
         let host = try #require(manager.hostProcess(koid: context.hostKoid))
         try host.run { try context.makeVisible() }
