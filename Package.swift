@@ -56,8 +56,17 @@ let package = Package(
         // Drivers for the emulated devices and the root bus drivers' hardware logic. They reach
         // hardware only through lib/mmio over VMOs their bus gave them — never the device models.
         .target(name: "Drivers", dependencies: ["ZX", "ZirconKernel", "Mmio"], swiftSettings: strict),
+        // The driver framework: driver manager (coordinator), driver hosts as processes, devfs,
+        // proxies and cross-host protocols, dm dump.
+        .target(
+            name: "DriverFramework", dependencies: ["ZX", "KernelContainers", "ZirconKernel", "BindRules"],
+            swiftSettings: strict),
         // The public library: re-exports the surface.
-        .target(name: "Zirconia", dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices", "Mmio", "Machines"], swiftSettings: strict),
+        .target(
+            name: "Zirconia",
+            dependencies: ["ZX", "ZirconKernel", "VM", "Hardware", "DeviceTree", "Devices", "Mmio", "Machines",
+                           "BindRules", "DriverFramework"],
+            swiftSettings: strict),
         .executableTarget(
             name: "zirconia",
             dependencies: ["Zirconia", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -79,5 +88,6 @@ let package = Package(
         .testTarget(
             name: "MachinesTests", dependencies: ["Zirconia"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
+        .testTarget(name: "DriverFrameworkTests", dependencies: ["Zirconia"], swiftSettings: strict),
     ]
 )

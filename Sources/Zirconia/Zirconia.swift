@@ -10,3 +10,5 @@
 @_exported import Devices
 @_exported import Mmio
 @_exported import Machines
+@_exported import BindRules
+@_exported import DriverFramework
