@@ -161,11 +161,13 @@ final class ProcessDispatcher: KernelObject, @unchecked Sendable {
     /// The thread's closure finished: drop its self handle and, if the process is dying and
     /// this was the last thread, finish dying.
     func threadExited(_ thread: ThreadDispatcher, handle: zx_handle_t) {
-        thread.markExited()
+        // The thread's own handle goes before ZX_THREAD_TERMINATED is asserted, so whoever sees
+        // the signal also sees the handle table without it.
         if handle != ZX_HANDLE_INVALID {
             // The closure may have closed it already (it should not); either way it is gone.
             _ = try? handles.remove(handle)
         }
+        thread.markExited()
         let finish: Bool = lock.withLock {
             threads.removeAll { $0 === thread }
             guard _state == .dying, threads.isEmpty else { return false }
