@@ -61,6 +61,14 @@ let package = Package(
         .target(
             name: "DriverFramework", dependencies: ["ZX", "KernelContainers", "ZirconKernel", "BindRules"],
             swiftSettings: strict),
+        // The `zirconia shell`: commands over a booted system (dm dump, ls/cat of devfs, ps, vmaps,
+        // vmos, kmem, trace, crash, hotplug, fb), scriptable; the system is a protocol.
+        .target(name: "Shell", dependencies: ["ZX", "ZirconKernel"], swiftSettings: strict),
+        // Booting a machine: the board and bus drivers as framework drivers, the device drivers'
+        // framework glue, the driver index with bind rules, the boot log; conforms to Shell's system.
+        .target(name: "SystemBoot",
+                dependencies: ["ZX", "ZirconKernel", "Machines", "DriverFramework", "Drivers", "BindRules", "Shell"],
+                swiftSettings: strict),
         // The public library: re-exports the surface.
         .target(
             name: "Zirconia",
@@ -69,7 +77,8 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "zirconia",
-            dependencies: ["Zirconia", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Zirconia", "SystemBoot", "Shell",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(name: "zirconia-bench", dependencies: ["Zirconia", "CHostSupport"], swiftSettings: strict),
 
@@ -80,6 +89,8 @@ let package = Package(
             name: "DeviceTreeTests", dependencies: ["DeviceTree"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(name: "BindRulesTests", dependencies: ["BindRules"], swiftSettings: strict),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Zirconia"], swiftSettings: strict),
+        .testTarget(name: "SystemBootTests", dependencies: ["SystemBoot", "Zirconia"], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "Zirconia"], swiftSettings: strict),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Hardware"], swiftSettings: strict),
         .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),

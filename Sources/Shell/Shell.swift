@@ -1,0 +1,1 @@
+// Shell: the zirconia shell (being built; issue 6).

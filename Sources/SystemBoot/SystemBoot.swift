@@ -1,0 +1,1 @@
+// SystemBoot: booting a machine's drivers (being built; issue 6).
