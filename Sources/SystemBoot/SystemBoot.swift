@@ -1,1 +1,0 @@
-// SystemBoot: booting a machine's drivers (being built; issue 6).
