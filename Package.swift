@@ -80,7 +80,7 @@ let package = Package(
             dependencies: ["Zirconia", "SystemBoot", "Shell",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        .executableTarget(name: "zirconia-bench", dependencies: ["Zirconia", "CHostSupport"], swiftSettings: strict),
+        .executableTarget(name: "zirconia-bench", dependencies: ["Zirconia", "SystemBoot", "CHostSupport"], swiftSettings: strict),
 
         .testTarget(name: "ZXTests", dependencies: ["ZX"], swiftSettings: strict),
         .testTarget(name: "KernelContainersTests", dependencies: ["KernelContainers"], swiftSettings: strict),

@@ -8,7 +8,7 @@ import Zirconia
 let quick = CommandLine.arguments.contains("--quick")
 let rounds = quick ? 3 : 9
 
-/// `--only fault|map|tlb|vmo|many|channel|clone|pager|dtb|mmio|drivers` runs one group (for profiling).
+/// `--only fault|map|tlb|vmo|many|channel|clone|pager|dtb|mmio|drivers|boot` runs one group (for profiling).
 let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
     $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
 }
@@ -28,5 +28,6 @@ if selected("pager") { rows.append(try benchPagerRoundTrip(kernel, rounds: round
 if selected("dtb") { rows.append(contentsOf: try benchDeviceTree(rounds: rounds)) }
 if selected("mmio") { rows += try benchMmio(rounds: rounds) }
 if selected("drivers") { rows += try benchBindThousandDevices(rounds: rounds) }
+if selected("boot") { rows += try benchBoot(rounds: rounds) }
 printTable(rows)
 print("(sink \(sink & 1))")

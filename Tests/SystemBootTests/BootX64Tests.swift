@@ -152,7 +152,6 @@ let expectedX64Dump = """
         let machine = try Machine.qemuArm64(MachineOptions(memorySize: 64 << 20, rtcClock: { 1_700_000_000 }))
         let system = try BootedSystem.boot(machine: machine, options: BootOptions(seed: 2, rebindBackoff: .milliseconds(1)))
         defer { _ = try? system.shutdown() }
-        print(system.dmDump())
         let console = try #require(machine.console)
         #expect(console.lines.contains { $0.hasPrefix("zirconia: console on pl011") })
         #expect(system.bootLog.contains { $0.contains("pl031-rtc: time 2023-11-14") })
