@@ -67,7 +67,8 @@ let package = Package(
         // Booting a machine: the board and bus drivers as framework drivers, the device drivers'
         // framework glue, the driver index with bind rules, the boot log; conforms to Shell's system.
         .target(name: "SystemBoot",
-                dependencies: ["ZX", "ZirconKernel", "Machines", "DriverFramework", "Drivers", "BindRules", "Shell"],
+                dependencies: ["ZX", "Hardware", "ZirconKernel", "Mmio", "Devices", "Machines", "DriverFramework", "Drivers",
+                               "BindRules", "Shell"],
                 swiftSettings: strict),
         // The public library: re-exports the surface.
         .target(
