@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "BindRulesTests", dependencies: ["BindRules"], swiftSettings: strict),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Zirconia"], swiftSettings: strict),
         .testTarget(name: "SystemBootTests", dependencies: ["SystemBoot", "Zirconia"], swiftSettings: strict),
-        .testTarget(name: "DriversTests", dependencies: ["Drivers", "Zirconia"], swiftSettings: strict),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "SystemBoot", "Zirconia"], swiftSettings: strict),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Hardware"], swiftSettings: strict),
         .testTarget(name: "VMTests", dependencies: ["VM", "Hardware", "ZX"], swiftSettings: strict),
         .testTarget(name: "ZirconKernelTests", dependencies: ["Zirconia"], swiftSettings: strict),

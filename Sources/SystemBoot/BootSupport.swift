@@ -151,9 +151,9 @@ func deviceProperties(_ integers: [String: UInt32]) -> DeviceProperties {
     BusBindProperties(integers: integers).deviceProperties
 }
 
-enum BoardConversions {
+public enum BoardConversions {
     /// The board driver's pciroot: ECAM, buses and the apertures that decode (I/O kept).
-    static func pciRoot(_ host: PciHostDescription) -> PciRootDescription {
+    public static func pciRoot(_ host: PciHostDescription) -> PciRootDescription {
         let apertures = host.apertures.compactMap { aperture -> PciAperture? in
             switch aperture.kind {
             case .io:
@@ -168,7 +168,7 @@ enum BoardConversions {
     }
 
     /// The board driver's platform-bus nodes from a device-tree machine's description.
-    static func platformBus(_ description: MachineDescription) -> PlatformBusDescription {
+    public static func platformBus(_ description: MachineDescription) -> PlatformBusDescription {
         PlatformBusDescription(devices: description.platformDevices.map { device in
             PlatformBusDevice(
                 name: device.name, compatible: device.compatible, vid: device.platformIDs?.vid,

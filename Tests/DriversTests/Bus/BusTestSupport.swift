@@ -3,6 +3,7 @@
 // into the bus drivers' own inputs (the drivers never see Machines types).
 
 import Drivers
+import SystemBoot
 import Testing
 import Zirconia
 
@@ -45,34 +46,10 @@ struct BusTestMachine {
 }
 
 enum BusFixtures {
-    /// The board driver's pciroot: ECAM, buses and the apertures that decode (the arm64 virt
-    /// 64-bit window is described but nothing decodes it, so BARs must not go there). I/O
-    /// apertures are kept: I/O BARs are assigned ports even though nothing decodes them.
-    static func pciRoot(_ host: PciHostDescription) -> PciRootDescription {
-        let apertures = host.apertures.compactMap { aperture -> PciAperture? in
-            switch aperture.kind {
-            case .io:
-                return PciAperture(kind: .io, base: aperture.busAddress, size: aperture.size)
-            case .memory32, .memory64:
-                guard aperture.decoded, aperture.busAddress == aperture.cpuAddress else { return nil }
-                return PciAperture(kind: aperture.kind == .memory32 ? .memory32 : .memory64,
-                                   prefetchable: aperture.prefetchable, base: aperture.cpuAddress, size: aperture.size)
-            }
-        }
-        return PciRootDescription(name: host.name, ecamBase: host.ecam.base, busRange: host.busRange, apertures: apertures)
-    }
-
-    /// The board driver's platform-bus nodes.
+    /// The board driver's conversions (SystemBoot's, so tests and boot agree).
+    static func pciRoot(_ host: PciHostDescription) -> PciRootDescription { BoardConversions.pciRoot(host) }
     static func platformBus(_ description: MachineDescription) -> PlatformBusDescription {
-        PlatformBusDescription(devices: description.platformDevices.map { device in
-            PlatformBusDevice(
-                name: device.name, compatible: device.compatible, vid: device.platformIDs?.vid,
-                pid: device.platformIDs?.pid, did: device.platformIDs?.did,
-                mmio: device.mmio.map { PhysicalRegion(base: $0.base, size: $0.size) },
-                interrupts: device.interrupts.map {
-                    BusInterrupt(number: $0.number, edgeTriggered: $0.edgeTriggered, activeLow: $0.activeLow)
-                })
-        })
+        BoardConversions.platformBus(description)
     }
 
     /// Maps what a bus handed a child the way the child's driver does (lib/mmio), uncached.
