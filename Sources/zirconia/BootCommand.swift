@@ -98,25 +98,13 @@ struct BootCommand: ParsableCommand {
             exitWithError(String(describing: error))
         }
         if json {
-            print(try BootCommand.json(system))
+            do {
+                print(try Shell.bootReportJSON(system))
+            } catch {
+                exitWithError(error.description)
+            }
         } else {
-            for line in system.bootLog { print(line) }
-            print("")
-            print("$ dm dump")
-            print(system.dmDump(), terminator: system.dmDump().hasSuffix("\n") ? "" : "\n")
+            for line in Shell.bootReport(system) { print(line) }
         }
-    }
-
-    /// `{"machine": ..., "bootLog": [...], "dmDump": <the system's dm dump JSON>}`.
-    static func json(_ system: any ShellSystem) throws -> String {
-        let dump: Any
-        do {
-            dump = try JSONSerialization.jsonObject(with: Data(system.dmDumpJSON().utf8), options: [.fragmentsAllowed])
-        } catch {
-            throw BootFailure("dm dump --json is not valid JSON: \(error.localizedDescription)")
-        }
-        let object: [String: Any] = ["machine": system.machineName, "bootLog": system.bootLog, "dmDump": dump]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -54,7 +54,9 @@ final class FakeSystem: ShellSystem, @unchecked Sendable {
     }
 
     func dmDump() -> String { FakeSystem.dump }
-    func dmDumpJSON() -> String { #"{"name":"root","children":[]}"# }
+    /// What `dmDumpJSON()` returns (a test may make it malformed).
+    let dumpJSON = Mutex<String>(#"{"name":"root","children":[]}"#)
+    func dmDumpJSON() -> String { dumpJSON.withLock { $0 } }
     func dmDrivers() -> String { "Name    : builtin\nDriver  : builtin.so\n" }
     func devfsPaths() -> [String] { FakeSystem.paths }
 
