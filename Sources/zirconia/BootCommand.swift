@@ -7,6 +7,7 @@
 import ArgumentParser
 import Foundation
 import Shell
+import SystemBoot
 import Zirconia
 
 /// Which machine to boot: `--machine NAME` or `--dtb FILE` (shared by `boot` and `shell`).
@@ -53,17 +54,16 @@ struct MachineSelection: ParsableArguments {
     }
 }
 
-// MARK: - The hook to SystemBoot
+// MARK: - Booting through SystemBoot
 
 /// Boots `machine` (named `name`: "qemu-x64", "qemu-arm64" or the DTB's path) with its drivers
 /// and returns the running system the shell talks to.
-///
-/// >>> LEAD: wire this to SystemBoot after merging, e.g.
-/// >>>     return try BootedSystem.boot(machine: machine, options: ...)
-/// >>> (mapping its errors to `BootFailure` for a clear message). Until then it throws.
 func makeSystem(machine: Machine, name: String) throws -> any ShellSystem {
-    _ = machine
-    throw BootFailure("booting \(name): SystemBoot is not wired into the CLI yet (makeSystem in BootCommand.swift)")
+    do {
+        return try BootedSystem.boot(machine: machine, options: BootOptions())
+    } catch {
+        throw BootFailure("booting \(name): \(error)")
+    }
 }
 
 /// A boot that could not happen: printed as `error: <message>`, exit status 1.
