@@ -79,8 +79,17 @@ public enum PciInterruptSignal: Sendable, Equatable {
 /// table when the counter moved — no locks shared between functions and the bus.
 final class PciDecodeEpoch: Sendable {
     private let counter = Atomic<UInt64>(1)
+    /// Bumped only when bus numbers may have changed (a bridge's primary/secondary/subordinate
+    /// registers): configuration routing caches its bus → root port table on this one, which
+    /// BAR sizing during enumeration does not disturb.
+    private let routingCounter = Atomic<UInt64>(1)
     var value: UInt64 { counter.load(ordering: .acquiring) }
+    var routingValue: UInt64 { routingCounter.load(ordering: .acquiring) }
     func bump() { counter.add(1, ordering: .releasing) }
+    func bumpRouting() {
+        routingCounter.add(1, ordering: .releasing)
+        bump()
+    }
 }
 
 /// A memory BAR as currently decoded: base address and handler.
@@ -231,7 +240,12 @@ public final class PciFunction: PciDevice {
             // Anything in the predefined header can move decode: command, BARs, bus numbers,
             // bridge windows, bridge control.
             if offset < PciConfigOffset.deviceSpecific, offset + width.byteCount > PciConfigOffset.command {
-                state.decodeEpoch?.bump()
+                // Bus numbers of a type-1 header live at 0x18–0x1A.
+                if offset < 0x1B, offset + width.byteCount > 0x18 {
+                    state.decodeEpoch?.bumpRouting()
+                } else {
+                    state.decodeEpoch?.bump()
+                }
             }
             // Interrupt Disable or MSI Enable may have changed what the INTx wire shows.
             if let (sink, signal) = self.legacyLevelChange(&state) { sink(signal) }

@@ -35,6 +35,14 @@ final class PciHierarchy: Sendable {
     }
     private let decodeTable = Mutex(DecodeTable())
 
+    /// Which root port forwards each bus number (nil: none), rebuilt when bus numbers change —
+    /// so a configuration cycle is an index, not a walk over every port.
+    private struct RoutingTable {
+        var builtForEpoch: UInt64 = 0
+        var portForBus: [Int?] = []
+    }
+    private let routingTable = Mutex(RoutingTable())
+
     init(rootBusNumber: UInt8, rootBus: [PciFunction?], rootPorts: [PciHotPlugRootPort]) {
         self.rootBusNumber = rootBusNumber
         self.rootBus = rootBus
@@ -49,14 +57,31 @@ final class PciHierarchy: Sendable {
         if address.bus == rootBusNumber {
             return rootBus[Int(address.device) * 8 + Int(address.function)]
         }
-        for port in rootPorts {
-            let forwarding = port.pciFunction.bridgeForwarding()
-            guard forwarding.routes(bus: address.bus) else { continue }
-            // Only the secondary bus has anything on it: the card is an endpoint.
-            guard address.bus == forwarding.secondaryBus else { return nil }
-            return port.occupant(device: address.device, function: address.function)
+        let current = epoch.routingValue
+        let portIndex: Int? = routingTable.withLock { table in
+            if table.builtForEpoch != current {
+                table.portForBus = buildRouting()
+                table.builtForEpoch = current
+            }
+            return table.portForBus[Int(address.bus)]
         }
-        return nil
+        guard let portIndex else { return nil }
+        let forwarding = rootPorts[portIndex].pciFunction.bridgeForwarding()
+        // Only the secondary bus has anything on it: the card is an endpoint.
+        guard forwarding.routes(bus: address.bus), address.bus == forwarding.secondaryBus else { return nil }
+        return rootPorts[portIndex].occupant(device: address.device, function: address.function)
+    }
+
+    /// For each bus number, the first root port (in port order) that forwards it.
+    private func buildRouting() -> [Int?] {
+        var table = [Int?](repeating: nil, count: 256)
+        for (index, port) in rootPorts.enumerated() {
+            let forwarding = port.pciFunction.bridgeForwarding()
+            for bus in 0...255 where table[bus] == nil && forwarding.routes(bus: UInt8(bus)) {
+                table[bus] = index
+            }
+        }
+        return table
     }
 
     // MARK: Memory decode
