@@ -12,7 +12,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/// Spin iterations before sleeping: a hand-off that completes within a few microseconds (a pager
+/// supply, a channel reply) then costs no sleep/wake pair. Bounded, so a long wait still sleeps.
+#define ZIRCONIA_EVENT_SPINS 1000
+
 int zirconia_event_wait(uint32_t *word, long long deadline_ns) {
+    for (int spin = 0; spin < ZIRCONIA_EVENT_SPINS; spin++) {
+        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == 1) return 1;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ __volatile__("yield");
+#endif
+    }
     for (;;) {
         uint32_t state = __atomic_load_n(word, __ATOMIC_ACQUIRE);
         if (state == 1) return 1;
