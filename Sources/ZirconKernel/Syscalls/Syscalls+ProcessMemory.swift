@@ -56,7 +56,7 @@ public func zx_process_read_memory(_ process: zx_handle_t, _ vaddr: zx_vaddr_t, 
     let status = ZxStatus.capture { () throws(ZxStatus) in
         guard let buffer else { throw .invalidArgs }
         count = try Sys.processMemory(process, vaddr, bufferSize, write: false) { (vmo, offset, done, chunk) throws(ZxStatus) in
-            try vmo.read(into: buffer + done, offset: offset, length: chunk)
+            try vmo.read(into: buffer + done, offset: offset, length: chunk, wait: Sys.currentPageWait())
         }
     }
     if status == ZX_OK { actual = count }
@@ -70,9 +70,17 @@ public func zx_process_write_memory(_ process: zx_handle_t, _ vaddr: zx_vaddr_t,
     let status = ZxStatus.capture { () throws(ZxStatus) in
         guard let buffer else { throw .invalidArgs }
         count = try Sys.processMemory(process, vaddr, bufferSize, write: true) { (vmo, offset, done, chunk) throws(ZxStatus) in
-            try vmo.write(from: buffer + done, offset: offset, length: chunk)
+            try vmo.write(from: buffer + done, offset: offset, length: chunk, wait: Sys.currentPageWait())
         }
     }
     if status == ZX_OK { actual = count }
     return status
+}
+
+extension Sys {
+    /// The calling thread's pager wait (kill-interruptible), or a plain wait outside a thread.
+    static func currentPageWait() -> PageRequestWaiter {
+        guard let context = ThreadContext.current else { return PageRequest.uninterruptibleWait }
+        return context.pageWait
+    }
 }
