@@ -150,6 +150,7 @@ public final class BootedSystem: ShellSystem, @unchecked Sendable {
 
     public func hotplug(add: Bool) throws(ShellError) -> [String] {
         guard let port = machine.hotPlugPorts.first else { throw ShellError("\(machineName) has no hot-plug slot") }
+        let logBefore = manager.log.count
         if add {
             guard !port.isOccupied else { throw ShellError("the hot-plug slot is occupied") }
             do {
@@ -173,6 +174,9 @@ public final class BootedSystem: ShellSystem, @unchecked Sendable {
             lines += events ?? []
         }
         guard manager.settle(timeout: .seconds(30)) else { throw ShellError("the manager did not settle") }
+        // What the driver manager did about it: devices added or removed, hosts launched or gone.
+        let log = manager.log
+        if log.count > logBefore { lines += log[logBefore...] }
         return lines
     }
 
