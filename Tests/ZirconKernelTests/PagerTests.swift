@@ -391,4 +391,41 @@ import Zirconia
         }
         checks.report()
     }
+
+    /// ZX_VMAR_OP_COMMIT over a pager mapping asks for the missing run in one request and waits
+    /// (without holding the aspace lock: the pager answers from the same process); a failure is
+    /// the call's result.
+    @Test func vmarCommitWaitsForThePager() throws {
+        let kernel = try Kernel(memorySize: 32 << 20)
+        let process = try kernel.createProcess(name: "pager-vmar-commit")
+        let checks = VmoChecks()
+        let (setup, address) = try process.run { () -> (PagerSetup, zx_vaddr_t) in
+            let setup = PagerSetup(checks, pages: 4)
+            return (setup, vmoMap(checks, setup.vmo, 4 * vmoPage))
+        }
+        let committer = try process.startThread {
+            checks.ok(zx_vmar_op_range(zx_vmar_root_self(), ZX_VMAR_OP_COMMIT, address, 2 * Int(vmoPage), nil, 0),
+                      "commit waits for the supply")
+            checks.st(zx_vmar_op_range(zx_vmar_root_self(), ZX_VMAR_OP_COMMIT, address + 2 * UInt(vmoPage),
+                                       Int(vmoPage), nil, 0), ZX_ERR_IO, "a failed request is the result")
+        }
+        try process.run {
+            guard let first = pagerPacket(setup.port, deadline: ZX_TIME_INFINITE) else { return }
+            checks.eq(first.page_request.offset, 0, "offset")
+            checks.eq(first.page_request.length, 2 * vmoPage, "one batched request")
+            // Mapping something while the other thread waits needs the aspace lock: not held.
+            _ = mapScratch(checks, pages: 1)
+            checks.ok(pagerSupply(setup.pager, setup.vmo, 0, 2 * vmoPage))
+            guard let second = pagerPacket(setup.port, deadline: ZX_TIME_INFINITE) else { return }
+            checks.eq(second.page_request.offset, 2 * vmoPage, "next request")
+            checks.ok(zx_pager_op_range(setup.pager, ZX_PAGER_OP_FAIL, setup.vmo, 2 * vmoPage, vmoPage,
+                                        UInt64(bitPattern: Int64(ZX_ERR_IO))))
+        }
+        try committer.join()
+        try process.run {
+            checks.eq(vmoInfo(setup.vmo).1.committed_bytes, 2 * vmoPage, "two pages present")
+            setup.close()
+        }
+        checks.report()
+    }
 }

@@ -139,7 +139,31 @@ extension VmAddressRegion {
 
     // MARK: Range ops (§3.6 steps 5–7)
 
-    public func rangeOp(_ op: VmarRangeOp, _ start: UInt, length: UInt, canTouchSubregions: Bool) throws(ZxStatus) {
+    /// COMMIT over a pager-backed mapping asks the pager for the missing pages: the walk then
+    /// stops, the aspace lock is dropped, `wait` blocks until the pager answers, and the whole
+    /// operation runs again (what it already did is idempotent). A pager failure is the result.
+    public func rangeOp(_ op: VmarRangeOp, _ start: UInt, length: UInt, canTouchSubregions: Bool,
+                        wait: PageRequestWaiter = PageRequest.uninterruptibleWait) throws(ZxStatus) {
+        while true {
+            var pending: PageRequest?
+            do throws(ZxStatus) {
+                try rangeOpAttempt(op, start, length: length, canTouchSubregions: canTouchSubregions) { request in
+                    pending = request
+                }
+            } catch .shouldWait {
+                guard let request = pending else { throw .shouldWait }
+                try wait(request)
+                if let failure = request.outcome.failure { throw failure }
+                continue
+            }
+            return
+        }
+    }
+
+    /// One pass of `rangeOp` under the aspace lock; a pager request stops it with `.shouldWait`
+    /// after handing the request to `needsPages`.
+    private func rangeOpAttempt(_ op: VmarRangeOp, _ start: UInt, length: UInt, canTouchSubregions: Bool,
+                                needsPages: (PageRequest) -> Void) throws(ZxStatus) {
         try aspace.lock.withLock { () throws(ZxStatus) in
             guard containsRange(start, length) else { throw .outOfRange }
             guard isAlive else { throw .badState }
@@ -160,10 +184,12 @@ extension VmAddressRegion {
                     guard mapping.maxPermissions.contains(.write) else { throw .accessDenied }
                     guard let paged = mapping.vmo as? VmObjectPaged else { throw .notSupported }
                     if op == .commit {
-                        // Waiting for a pager here would hold the aspace lock across the wait
-                        // (a pager thread of this process could then never fault). Not built yet.
-                        guard !paged.isPagerBacked else { throw .notSupported }
-                        try paged.commit(offset: offset, length: length)
+                        // Never wait for a pager under the aspace lock (a pager thread of this
+                        // process could then never fault): record the request and stop the pass.
+                        try paged.commit(offset: offset, length: length) { (request) throws(ZxStatus) in
+                            needsPages(request)
+                            throw .shouldWait
+                        }
                         if !mapping.permissions.isEmpty {
                             try paged.mapPresentPages(mapping: mapping, offset: offset, length: length)
                         }

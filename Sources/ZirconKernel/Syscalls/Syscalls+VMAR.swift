@@ -160,7 +160,8 @@ extension Sys {
         if rangeOp == .commit || rangeOp == .decommit {
             guard rights & ZX_RIGHT_WRITE != 0 else { throw .accessDenied }
         }
-        try vmar.region.rangeOp(rangeOp, address, length: length, canTouchSubregions: rights & ZX_RIGHT_OP_CHILDREN != 0)
+        try vmar.region.rangeOp(rangeOp, address, length: length, canTouchSubregions: rights & ZX_RIGHT_OP_CHILDREN != 0,
+                                wait: context.pageWait)
     }
 }
 
