@@ -31,6 +31,11 @@ final class VmCowPages {
     var parentLimit: UInt64 = 0
     /// Pager-backed VMOs: where missing pages come from (a pager-backed node is always a root).
     var pageSource: PageSource?
+    /// Pager roots: live one-way (SNAPSHOT_AT_LEAST_ON_WRITE) child leaves reading through this
+    /// visible node, and whether its owner died while they lived (its pages then go when the
+    /// last of them does).
+    var oneWayChildren = 0
+    var ownerGone = false
     /// Hidden nodes only. Unowned: children keep their parent alive and unlink themselves.
     unowned(unsafe) var left: VmCowPages?
     unowned(unsafe) var right: VmCowPages?
@@ -283,6 +288,8 @@ final class VmCowPages {
         var node = self
         var low = start, high = end, shift: UInt64 = 0
         while let next = node.parent {
+            // A visible parent (a pager root under a one-way clone) keeps its own pages.
+            guard next.isHidden else { break }
             // This node's window onto `next`, in our coordinates.
             guard node.parentLimit > low + shift else { break }
             high = min(high, node.parentLimit - shift)

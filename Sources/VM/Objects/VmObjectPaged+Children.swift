@@ -22,7 +22,11 @@ extension VmObjectPaged {
     /// - Throws (reference §3.12 step 5): `.invalidArgs` contiguous VMO or unaligned offset;
     ///   `.outOfRange` size too large; `.badState` uncached or pinned; `.invalidArgs` if the offset
     ///   accumulated from the root of the tree (plus the size) overflows.
-    public func createSnapshot(offset: UInt64, size: UInt64, resizable: Bool) throws(ZxStatus) -> VmObjectPaged {
+    /// Of a pager-backed VMO only SNAPSHOT_AT_LEAST_ON_WRITE children exist (`atLeastOnWrite`):
+    /// one-way clones whose leaf reads through the pager's node, asking the pager for what is
+    /// missing there, and whose unwritten pages show the parent's later writes (reference §4.4).
+    public func createSnapshot(offset: UInt64, size: UInt64, resizable: Bool,
+                               atLeastOnWrite: Bool = false) throws(ZxStatus) -> VmObjectPaged {
         guard !isContiguous else { throw .invalidArgs }
         guard !isPhysical else { throw .notSupported }
         guard offset.isPageAligned else { throw .invalidArgs }
@@ -30,9 +34,11 @@ extension VmObjectPaged {
         let (child, notice) = try withHierarchyLock { () throws(ZxStatus) -> (VmObjectPaged, ChildCountNotice?) in
             guard cachePolicyLocked == 0 else { throw .badState }
             guard owner.pinnedCount == 0 else { throw .badState }
-            // Pager-backed pages cannot be snapshotted (reference §3.12). AT_LEAST_ON_WRITE ones
-            // could be, as one-way clones; not built yet, so refused the same way.
-            guard node.pageSource == nil else { throw .notSupported }
+            // Pager-backed pages cannot be snapshotted (reference §3.12), only cloned one way;
+            // clones of a pager clone, or of a slice or reference of a pager VMO, are not built.
+            if node.pageSource != nil || node.parent?.pageSource != nil {
+                guard atLeastOnWrite, node.pageSource != nil, kind == .root else { throw .notSupported }
+            }
             guard let childRoot = rootOffset.checkedAdd(offset), childRoot.checkedAdd(rounded) != nil else {
                 throw .invalidArgs
             }
@@ -40,10 +46,18 @@ extension VmObjectPaged {
             let limit = offset >= viewSize ? 0 : min(rounded, viewSize - offset)
             let leaf = VmCowPages(hidden: false)
             let owner = self.owner
-            node.insertHiddenParentLocked(extent: owner.sizeBytes, child: leaf,
-                                          childOffset: nodeOffset + offset, childLimit: limit)
-            // The pages are shared now: no mapping may write them in place any more.
-            nodeRangeChangeLocked(0, owner.sizeBytes)
+            if node.pageSource != nil {
+                // One-way clone: no hidden node; the pager's node stays the pager VMO's leaf.
+                leaf.parent = node
+                leaf.parentOffset = nodeOffset + offset
+                leaf.parentLimit = limit
+                node.oneWayChildren += 1
+            } else {
+                node.insertHiddenParentLocked(extent: owner.sizeBytes, child: leaf,
+                                              childOffset: nodeOffset + offset, childLimit: limit)
+                // The pages are shared now: no mapping may write them in place any more.
+                nodeRangeChangeLocked(0, owner.sizeBytes)
+            }
             let child = VmObjectPaged(pmm: pmm, hierarchy: hierarchy, kind: .snapshot,
                                       options: resizable ? [.resizable] : [], node: leaf,
                                       size: rounded, contentSize: size, rootOffset: childRoot)

@@ -119,6 +119,8 @@ extension VmObjectPaged {
                 try pagerZeroLocked(nodeOffset + offset, nodeOffset + end)
                 return
             }
+            // A one-way clone zeroes what it sees, so the pager's pages under it must be there.
+            try pagerEnsurePresentLocked(nodeOffset + offset, nodeOffset + end)
             try zeroNodeRangeLocked(nodeOffset + offset, nodeOffset + end)
         }
     }
@@ -263,7 +265,7 @@ extension VmObjectPaged {
             } catch .shouldWait {
                 // A pager-backed page is missing (or must be dirty-acknowledged): the aspace
                 // drops its lock, waits for the request and retries the whole fault.
-                guard let source = node.pageSource, let request = source.pendingWait else { throw .shouldWait }
+                guard let source = requestSourceLocked, let request = source.pendingWait else { throw .shouldWait }
                 source.pendingWait = nil
                 tracer?.emit(.pageRequested(offset: request.offset, length: request.length))
                 return FaultResolution(physical: PhysicalAddress(0), writable: false, generation: 0,
@@ -295,6 +297,7 @@ extension VmObjectPaged {
             if let source = node.pageSource, position < source.contentLimit {
                 try source.requestLocked(.read, position, position + UInt64(PageGeometry.size))
             }
+            if !entry.isMarker { try pagerParentEnsurePresentLocked(position) }
             if !entry.isMarker, let shared = node.ancestorPageLocked(position) {
                 page = shared
                 tracer?.emit(.pagePresent(physical: page))

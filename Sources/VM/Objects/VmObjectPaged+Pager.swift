@@ -25,8 +25,28 @@ extension VmObjectPaged {
                              options: resizable ? [.resizable] : [], node: node, size: rounded, contentSize: size)
     }
 
-    /// True for a pager-backed VMO and its slices and references (ZX_INFO_VMO_PAGER_BACKED).
-    public var isPagerBacked: Bool { node.pageSource != nil }
+    /// True for a pager-backed VMO, its slices and references, and its one-way clones
+    /// (ZX_INFO_VMO_PAGER_BACKED).
+    public var isPagerBacked: Bool { node.pageSource != nil || node.parent?.pageSource != nil }
+
+    /// The page source requests of this VMO go to: its own, or its pager parent's (one-way clone).
+    var requestSourceLocked: PageSource? { node.pageSource ?? node.parent?.pageSource }
+
+    /// One-way clone: if this leaf shows nothing of its own at node offset `position` and reads
+    /// through to its pager parent there, the pager's source and the offset in the pager's node.
+    func pagerParentPositionLocked(_ position: UInt64) -> (source: PageSource, parent: VmCowPages, offset: UInt64)? {
+        guard let parent = node.parent, let source = parent.pageSource, position < node.parentLimit,
+              node.pages.lookup(position).isEmpty else { return nil }
+        return (source, parent, position + node.parentOffset)
+    }
+
+    /// One-way clone: asks the pager for the page under node offset `position` if the leaf reads
+    /// through to it and it is missing (throws `.shouldWait`), else returns.
+    func pagerParentEnsurePresentLocked(_ position: UInt64) throws(ZxStatus) {
+        guard let (source, parent, offset) = pagerParentPositionLocked(position),
+              parent.pages.lookup(offset).page == nil, offset < source.contentLimit else { return }
+        try source.requestLocked(.read, offset, offset + UInt64(PageGeometry.size))
+    }
 
     // MARK: The retry loop
 
@@ -42,7 +62,7 @@ extension VmObjectPaged {
                 do throws(ZxStatus) {
                     return .done(try body())
                 } catch .shouldWait {
-                    guard let source = node.pageSource, let request = source.pendingWait else { throw .shouldWait }
+                    guard let source = requestSourceLocked, let request = source.pendingWait else { throw .shouldWait }
                     source.pendingWait = nil
                     return .wait(request)
                 }
@@ -63,6 +83,10 @@ extension VmObjectPaged {
     /// and throws `.shouldWait`; returns if every page there is present. One request covers the
     /// whole contiguous run, as Zircon batches a syscall's misses.
     func pagerEnsurePresentLocked(_ start: UInt64, _ end: UInt64) throws(ZxStatus) {
+        if node.pageSource == nil, node.parent?.pageSource != nil {
+            try pagerCloneEnsurePresentLocked(start, end)
+            return
+        }
         guard let source = node.pageSource else { return }
         let page = UInt64(PageGeometry.size)
         var position = start.pageTruncated
@@ -449,4 +473,40 @@ extension VmObjectPaged {
 extension VmObjectPaged {
     /// Where this pager-backed VMO's requests go (nil if not pager-backed). Fixed at creation.
     public var pageRequestSink: (any PageRequestSink)? { node.pageSource?.sink }
+}
+
+extension VmObjectPaged {
+    /// One-way clone: one request for the first run of pages this leaf reads through to its
+    /// pager parent that the pager has not supplied (batched as the parent's own misses are).
+    func pagerCloneEnsurePresentLocked(_ start: UInt64, _ end: UInt64) throws(ZxStatus) {
+        let page = UInt64(PageGeometry.size)
+        var position = start.pageTruncated
+        while position < end {
+            if let (source, parent, offset) = pagerParentPositionLocked(position),
+               parent.pages.lookup(offset).page == nil, offset < source.contentLimit {
+                var runEnd = offset + page
+                var next = position + page
+                while next < end, let (_, _, nextOffset) = pagerParentPositionLocked(next), nextOffset == runEnd,
+                      parent.pages.lookup(nextOffset).page == nil, nextOffset < source.contentLimit {
+                    runEnd += page
+                    next += page
+                }
+                try source.requestLocked(.read, offset, runEnd)
+            }
+            position += page
+        }
+    }
+
+    /// Pages of a pager's node left it (evicted, shrunk away): one-way clones may have mapped
+    /// them read-only, so their translations of node range [start, end) go too.
+    func pagerClonesRangeChangeLocked(_ start: UInt64, _ end: UInt64) {
+        guard node.oneWayChildren > 0 else { return }
+        for child in owner.childVmos {
+            child.withObject(keepingAlive: &hierarchy.deferredReleases) { clone in
+                guard clone.node.parent === node, end > clone.node.parentOffset else { return }
+                let low = start > clone.node.parentOffset ? start - clone.node.parentOffset : 0
+                clone.rangeChangeUpdateLocked(offset: low, length: end - clone.node.parentOffset - low)
+            }
+        }
+    }
 }

@@ -124,7 +124,18 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
             let notice = leaveChildTreeLocked(keepingAlive: &keep)
             if aliasOwner == nil {
                 pageSourceDestroyedLocked()
-                releasePages(node.detachLocked())
+                if let pager = node.parent, !pager.isHidden {
+                    // A one-way clone leaving its pager's node; the last one frees the pages
+                    // of a pager VMO that died before it.
+                    pager.oneWayChildren -= 1
+                    if pager.oneWayChildren == 0 && pager.ownerGone { releasePages(pager.pages.removeAll()) }
+                }
+                if node.oneWayChildren > 0 {
+                    // One-way clones still read through this node: its pages stay until they go.
+                    node.ownerGone = true
+                } else {
+                    releasePages(node.detachLocked())
+                }
             }
             return notice
         }
@@ -196,6 +207,7 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         guard start < end else { return }
         let owner = self.owner
         owner.rangeChangeUpdateLocked(offset: start, length: end - start)
+        pagerClonesRangeChangeLocked(start, end)
         for alias in owner.aliases {
             alias.withObject(keepingAlive: &hierarchy.deferredReleases) { view in
                 guard end > view.nodeOffset else { return }
@@ -213,8 +225,10 @@ public final class VmObjectPaged: VmObject, @unchecked Sendable {
         if let source = node.pageSource { return try pagerWritablePageLocked(offset, source) }
         let entry = known ?? node.pages.lookup(offset)
         if let page = entry.page { return page }
+        if !entry.isMarker { try pagerParentEnsurePresentLocked(offset) }
         let source = entry.isMarker ? nil : node.ancestorEntryLocked(offset)
-        if let source, source.node.firstLeafSeeingLocked(source.offset, skipping: node) == nil {
+        // Only a hidden node's page may move: a visible one (a pager's) is its owner's.
+        if let source, source.node.isHidden, source.node.firstLeafSeeingLocked(source.offset, skipping: node) == nil {
             source.node.pages.remove(source.offset)
             node.pages.set(offset, .page(source.page))
             owner.hasPageListMetadata = true

@@ -139,15 +139,18 @@ extension Sys {
             // Exactly one snapshot type; for anonymous memory AT_LEAST_ON_WRITE is a full snapshot
             // (reference §4.4).
             var found = false
+            var atLeastOnWrite = false
             for kind in [ZX_VMO_CHILD_SNAPSHOT, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE] where remaining & kind != 0 {
                 remaining &= ~kind
                 found = true
+                atLeastOnWrite = kind == ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE
                 break
             }
             remaining &= ~ZX_VMO_CHILD_RESIZABLE
             guard found, remaining == 0 else { throw .invalidArgs }
             isSnapshotType = true
-            child = try parent.createSnapshot(offset: offset, size: size, resizable: resizable)
+            child = try parent.createSnapshot(offset: offset, size: size, resizable: resizable,
+                                              atLeastOnWrite: atLeastOnWrite)
         }
         let immutable = noWrite && options & ZX_VMO_CHILD_SNAPSHOT != 0
         let childDispatcher = VmoDispatcher(vmo: child, koid: context.kernel.allocateKoid(), immutable: immutable)
