@@ -101,35 +101,7 @@ extension Machine {
         parts.map(bridge, at: host.ecamBase, name: "pci ecam")
         parts.map(bridge.memoryWindow, at: host.memoryApertureBase, name: "pci memory aperture")
 
-        let i8042 = I8042Controller(name: "i8042")
-        parts.i8042 = i8042
-        parts.map(i8042, at: QemuX64Layout.i8042Base, name: "i8042 (ports 0x60-0x67)")
-
-        let table = qemuX64FirmwareTable(host: host)
-        let rom: FirmwareRom
-        do throws(AcpiTableError) {
-            rom = FirmwareRom(name: "firmware table", contents: try table.encoded())
-        } catch {
-            throw .firmwareTable(error)
-        }
-        parts.acpiTable = table
-        parts.acpiTableAddress = QemuX64Layout.firmwareTableBase
-        parts.map(rom, at: QemuX64Layout.firmwareTableBase, name: "firmware table (ZACP)")
-        // The same ACPI-described platform devices as qemu-x64 (KBD_ and MOU_ on the i8042).
-        parts.platformDevices = table.devices.map { device in
-            PlatformDeviceDescription(
-                name: String(device.path.split(separator: ".").last ?? Substring(device.path)),
-                compatible: [device.hid] + device.cids, source: .acpi(path: device.path),
-                mmio: device.memoryResources.map { MmioRegionDescription(base: $0.base, size: $0.size) },
-                interrupts: device.resources.compactMap { resource -> InterruptDescription? in
-                    guard case let .interrupt(number, edge, activeLow) = resource else { return nil }
-                    return InterruptDescription(number: number, edgeTriggered: edge, activeLow: activeLow)
-                },
-                ioPorts: device.resources.compactMap { resource -> Range<UInt32>? in
-                    guard case let .ioPorts(base, length) = resource else { return nil }
-                    return UInt32(base)..<(UInt32(base) + UInt32(length))
-                })
-        }
+        try Machine.addPcPlatform(to: &parts, host: host)
         return try Machine(parts, dma: dma)
     }
 }

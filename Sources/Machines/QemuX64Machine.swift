@@ -99,6 +99,14 @@ extension Machine {
         parts.map(bridge, at: host.ecamBase, name: "pci ecam")
         parts.map(bridge.memoryWindow, at: host.memoryApertureBase, name: "pci memory aperture")
 
+        try addPcPlatform(to: &parts, host: host)
+        return try Machine(parts, dma: dma)
+    }
+
+    /// The PC platform around a PCI host: the i8042 on its port window, the ZACP firmware table
+    /// in its ROM window, and the ACPI-described platform devices (KBD_ and MOU_ on the i8042).
+    /// Shared by qemu-x64 and the generated PCI machines.
+    static func addPcPlatform(to parts: inout MachineParts, host: PciHostConfiguration) throws(MachineError) {
         let i8042 = I8042Controller(name: "i8042")
         parts.i8042 = i8042
         parts.map(i8042, at: QemuX64Layout.i8042Base, name: "i8042 (ports 0x60-0x67)")
@@ -127,7 +135,6 @@ extension Machine {
                     return UInt32(base)..<(UInt32(base) + UInt32(length))
                 })
         }
-        return try Machine(parts, dma: dma)
     }
 
     /// The table QEMU's DSDT/MCFG would give: PCI0 (ECAM, bus range, memory and I/O apertures),
