@@ -5,7 +5,7 @@
 //
 //   let machine = try Machine.named("qemu-arm64")
 //   let kernel = try machine.boot()
-//   // drivers map machine.description.platformDevice("arm,pl011")!.mmio[0] …
+//   // drivers map machine.description.platformDevice("arm,pl011")?.mmio.first …
 //   print(machine.console?.text ?? "")
 //
 // Counterpart: QEMU hw/i386/pc_q35.c and hw/arm/virt.c (machine_init: RAM, the memory map, the
