@@ -77,7 +77,9 @@ final class PciHierarchy: Sendable {
         var table = [Int?](repeating: nil, count: 256)
         for (index, port) in rootPorts.enumerated() {
             let forwarding = port.pciFunction.bridgeForwarding()
-            for bus in 0...255 where table[bus] == nil && forwarding.routes(bus: UInt8(bus)) {
+            // `routes(bus:)` is exactly secondary...subordinate (secondary 0: routes nothing).
+            guard forwarding.secondaryBus != 0, forwarding.secondaryBus <= forwarding.subordinateBus else { continue }
+            for bus in Int(forwarding.secondaryBus)...Int(forwarding.subordinateBus) where table[bus] == nil {
                 table[bus] = index
             }
         }
