@@ -232,4 +232,27 @@ public struct TLBView {
         else { return nil }
         return UnsafeMutableRawPointer(bitPattern: slot.pointee.hostDelta &+ address).unsafelyUnwrapped
     }
+    /// A TLB-hit load inside an access window: the value, or nil on a miss (the caller faults the
+    /// page in and retries). The one copy of the hit path every accessor uses.
+    @inlinable @inline(__always)
+    public func loadIfHit<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) -> T? {
+        beginAccess()
+        defer { endAccess() }
+        guard let pointer = translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) else {
+            return nil
+        }
+        return pointer.loadUnaligned(as: T.self)
+    }
+
+    /// A TLB-hit store inside an access window; false on a miss.
+    @inlinable @inline(__always)
+    public func storeIfHit<T: FixedWidthInteger>(_ value: T, to address: UInt) -> Bool {
+        beginAccess()
+        defer { endAccess() }
+        guard let pointer = translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) else {
+            return false
+        }
+        pointer.storeBytes(of: value, as: T.self)
+        return true
+    }
 }

@@ -75,13 +75,7 @@ public final class MemoryContext {
     /// Loads a little-endian integer from `address`.
     @inlinable
     public func load<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
-        view.beginAccess()
-        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) {
-            let value = pointer.loadUnaligned(as: T.self)
-            view.endAccess()
-            return value
-        }
-        view.endAccess()
+        if let value = view.loadIfHit(type, from: address) { return value }
         return try loadSlow(type, from: address)
     }
 
@@ -89,36 +83,19 @@ public final class MemoryContext {
     /// faulted in). For per-access paths that keep the fault machinery out of line.
     @inlinable
     public func loadIfTranslated<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) -> T? {
-        view.beginAccess()
-        defer { view.endAccess() }
-        guard let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) else {
-            return nil
-        }
-        return pointer.loadUnaligned(as: T.self)
+        view.loadIfHit(type, from: address)
     }
 
     /// The TLB-hit half of `store`: true if `address` hit the TLB and the value was stored.
     @inlinable
     public func storeIfTranslated<T: FixedWidthInteger>(_ value: T, to address: UInt) -> Bool {
-        view.beginAccess()
-        defer { view.endAccess() }
-        guard let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) else {
-            return false
-        }
-        pointer.storeBytes(of: value, as: T.self)
-        return true
+        view.storeIfHit(value, to: address)
     }
 
     /// Stores a little-endian integer to `address`.
     @inlinable
     public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
-        view.beginAccess()
-        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) {
-            pointer.storeBytes(of: value, as: T.self)
-            view.endAccess()
-            return
-        }
-        view.endAccess()
+        if view.storeIfHit(value, to: address) { return }
         try storeSlow(value, to: address)
     }
 
@@ -277,26 +254,14 @@ public struct MemoryAccessor {
     /// Loads a little-endian integer from `address`.
     @inlinable
     public func load<T: FixedWidthInteger>(_ type: T.Type, from address: UInt) throws(PageFault) -> T {
-        view.beginAccess()
-        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: false) {
-            let value = pointer.loadUnaligned(as: T.self)
-            view.endAccess()
-            return value
-        }
-        view.endAccess()
+        if let value = view.loadIfHit(type, from: address) { return value }
         return try context.loadSlow(type, from: address)
     }
 
     /// Stores a little-endian integer to `address`.
     @inlinable
     public func store<T: FixedWidthInteger>(_ value: T, to address: UInt) throws(PageFault) {
-        view.beginAccess()
-        if let pointer = view.translate(VirtualAddress(address), length: MemoryLayout<T>.size, write: true) {
-            pointer.storeBytes(of: value, as: T.self)
-            view.endAccess()
-            return
-        }
-        view.endAccess()
+        if view.storeIfHit(value, to: address) { return }
         try context.storeSlow(value, to: address)
     }
 }
